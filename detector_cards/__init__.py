@@ -1,0 +1,1 @@
+"""Detector cards (TOML), installed as package data ``higgsino_sim.detector_cards``."""

@@ -1,0 +1,44 @@
+"""higgsino-sim: fast simulation and signal generation for compressed Higgsino searches.
+
+The public API: the spectrum, the cross sections and the generator (see docs/).
+"""
+
+from __future__ import annotations
+
+from higgsino_sim._version import __version__
+from higgsino_sim.errors import HsimError, UsageError
+from higgsino_sim.processes import PROCESSES
+from higgsino_sim.spectrum import Spectrum, higgsino_spectrum
+
+__all__ = [
+    "PROCESSES",
+    "HsimError",
+    "Spectrum",
+    "UsageError",
+    "__version__",
+    "cross_sections",
+    "generate",
+    "higgsino_spectrum",
+    "read_metadata",
+]
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+def __getattr__(name: str) -> object:
+    # numba-heavy modules load on first use, so `import higgsino_sim` and `hsim --help` stay fast
+    if name == "generate":
+        from higgsino_sim.generate import run_generate
+
+        return run_generate
+    if name == "cross_sections":
+        from higgsino_sim.xsec import cross_sections
+
+        return cross_sections
+    if name == "read_metadata":
+        from higgsino_sim.output import read_metadata
+
+        return read_metadata
+    raise AttributeError(f"module 'higgsino_sim' has no attribute {name!r}")

@@ -1,0 +1,208 @@
+"""The `hsim` command line: argument parsing, error reporting, human-readable summaries.
+
+Exit codes: 0 success; 1 runtime failure; 2 usage error (bad option value, impossible
+spectrum, unknown process or PDF, unwritable output). Errors are one line on stderr; the
+traceback only with -v.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from higgsino_sim._version import __version__
+from higgsino_sim.errors import HsimError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit code 2) instead of usage dumps."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(float(text)) if "e" in text.lower() else int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    from higgsino_sim.pdf import DEFAULT_PDF
+
+    p.add_argument("--mass", type=_finite, required=True, help="m(chi1+-) [GeV]")
+    p.add_argument("--dm", type=_finite, required=True, help="m(chi1+-) - m(chi10) [GeV]")
+    p.add_argument("--dm0", type=_finite, default=None,
+                   help="m(chi20) - m(chi10) [GeV] (default: 2 * dm)")
+    p.add_argument("--sqrt-s", type=_finite, default=13_000.0,
+                   help="collision energy [GeV] (default 13000)")
+    p.add_argument("--processes", default="all",
+                   help="comma-separated subset of c1p_n2,c1m_n2,c1p_n1,c1m_n1,n2_n1,c1p_c1m")
+    p.add_argument("--pdf", default=DEFAULT_PDF,
+                   help=f"LHAPDF6 set name or path (default {DEFAULT_PDF})")
+    p.add_argument("--allow-extrapolation", action="store_true",
+                   help="extrapolate the NLO+NLL tables log-linearly outside their mass range")
+    p.add_argument("--seed", type=_seed, default=None, help="master seed (default: fresh)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `hsim` argument parser."""
+    from higgsino_sim.generate import DEFAULT_CHUNK_EVENTS, DEFAULT_MIN_RECOIL_GEV
+
+    parser = _Parser(prog="hsim", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"hsim {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details; tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    gen = sub.add_parser("generate", help="generate Higgsino pair + ISR jet events")
+    _add_model_options(gen)
+    gen.add_argument("-n", "--events", type=_count, default=10_000,
+                     help="events (unweighted) or trial points (--weighted); default 10000")
+    gen.add_argument("-o", "--output", type=Path, default=None,
+                     help="output Parquet file (default hsim_m<mass>_dm<dm>.parquet)")
+    gen.add_argument("--min-recoil", type=_finite, default=DEFAULT_MIN_RECOIL_GEV,
+                     help=f"generation cut on the jet pT [GeV] (default "
+                          f"{DEFAULT_MIN_RECOIL_GEV:g}; >= 20)")
+    gen.add_argument("--weighted", action="store_true", help="write weighted events")
+    gen.add_argument("--threads", type=int, default=0, help="threads (default: all cores)")
+    gen.add_argument("--chunk-events", type=_count, default=DEFAULT_CHUNK_EVENTS,
+                     help="events per Parquet row group (memory bound)")
+
+    xs = sub.add_parser("xsec", help="LO and NLO+NLL cross sections per subprocess")
+    _add_model_options(xs)
+    xs.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _cmd_generate(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from higgsino_sim.generate import GenerateOptions, run_generate
+    from higgsino_sim.processes import parse_processes
+
+    output = args.output or Path(f"hsim_m{args.mass:g}_dm{args.dm:g}.parquet")
+    opts = GenerateOptions(
+        mass=args.mass, dm=args.dm, dm0=args.dm0, processes=parse_processes(args.processes),
+        n_events=args.events, seed=args.seed, sqrt_s=args.sqrt_s, min_recoil=args.min_recoil,
+        weighted=args.weighted, pdf=args.pdf, output=output,
+        allow_extrapolation=args.allow_extrapolation, threads=args.threads,
+        chunk_events=args.chunk_events, command=shlex.join(["hsim", *argv]),
+    )
+    res = run_generate(opts)
+    md = res.metadata
+    _print_spectrum(md["spectrum"])  # type: ignore[arg-type]
+    _print_xsec(res.xsecs)
+    print()
+    print(f"generation cut: jet pT > {opts.min_recoil:g} GeV at sqrt(s) = {opts.sqrt_s:g} GeV")
+    if md.get("sigma_lo_cut_fb") is not None:
+        print(f"sigma(LO, cut)         = {md['sigma_lo_cut_fb']:.6g} +- "
+              f"{md['sigma_lo_cut_err_fb']:.2g} fb")
+    print(f"sigma(normalised, cut) = {md['sigma_normalised_cut_fb']:.6g} +- "
+          f"{md['sigma_normalised_cut_err_fb']:.2g} fb  (= sum of weights)")
+    if "unweighting_efficiency" in md:
+        print(f"unweighting efficiency = {md['unweighting_efficiency']:.4f} "
+              f"(truncated fraction {md['truncated_fraction']:.1e})")
+    print(f"seed {md['seed']}; {md['n_events']} events in {md['seconds']:.1f} s")
+    print(f"wrote {res.output.resolve()}")
+    return 0
+
+
+def _print_spectrum(spec: dict[str, float]) -> None:
+    print("spectrum (pure Higgsino; signed masses are the eigenvalues used in the |M|^2):")
+    print(f"  m(chi1+-) = {spec['m_chi1pm_gev']:.4f} GeV")
+    print(f"  m(chi10)  = {spec['m_chi10_gev']:.4f} GeV (eigenvalue {spec['signed_m_chi10_gev']:+.4f})")
+    print(f"  m(chi20)  = {spec['m_chi20_gev']:.4f} GeV (eigenvalue {spec['signed_m_chi20_gev']:+.4f})")
+    print(f"  dm = {spec['dm_gev']:.4g} GeV, dm0 = {spec['dm0_gev']:.4g} GeV")
+
+
+def _print_xsec(rows: Sequence[object]) -> None:
+    from higgsino_sim.xsec import totals
+
+    print(f"{'process':9s} {'LO incl [fb]':>20s} {'NLO+NLL [fb]':>20s} {'K':>7s}  order")
+    for r in rows:
+        print(f"{r.process:9s} {r.lo_inclusive_fb:11.5g} +- {r.lo_inclusive_err_fb:<6.2g}"  # type: ignore[attr-defined]
+              f" {r.nlo_nll_fb:11.5g} +- {r.nlo_nll_err_fb:<6.2g} {r.k_factor:7.4f}  "  # type: ignore[attr-defined]
+              f"{r.order}{' (extrapolated)' if r.extrapolated else ''}")  # type: ignore[attr-defined]
+    t = totals(tuple(rows))  # type: ignore[arg-type]
+    print(f"{'total':9s} {t['lo_inclusive_fb']:11.5g} +- {t['lo_inclusive_err_fb']:<6.2g}"
+          f" {t['nlo_nll_fb']:11.5g} +- {t['nlo_nll_err_fb']:<6.2g} {t['k_factor']:7.4f}")
+
+
+def _cmd_xsec(args: argparse.Namespace) -> int:
+    from higgsino_sim.pdf import load_pdf
+    from higgsino_sim.processes import parse_processes
+    from higgsino_sim.rng import master_entropy
+    from higgsino_sim.spectrum import higgsino_spectrum
+    from higgsino_sim.xsec import cross_sections, totals
+
+    spec = higgsino_spectrum(args.mass, args.dm, args.dm0)
+    keys = parse_processes(args.processes)
+    pdf = load_pdf(args.pdf)
+    seed = master_entropy(args.seed if args.seed is not None else 0)
+    rows = cross_sections(spec, keys, pdf, args.sqrt_s, entropy=seed,
+                          allow_extrapolation=args.allow_extrapolation)
+    if args.json:
+        print(json.dumps({
+            "sqrt_s_gev": args.sqrt_s, "pdf": pdf.name, "seed": seed,
+            "spectrum": spec.as_dict(), "processes": [r.as_dict() for r in rows],
+            "total": totals(rows),
+        }, indent=2))
+    else:
+        _print_spectrum(spec.as_dict())
+        _print_xsec(rows)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `hsim`; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "generate":
+            return _cmd_generate(args, argv)
+        return _cmd_xsec(args)
+    except (UsageError, ValueError) as exc:
+        # UsageError, and the ValueError subclasses of the PDF and table modules
+        if args.verbose:
+            raise
+        print(f"hsim {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except HsimError as exc:
+        if args.verbose:
+            raise
+        print(f"hsim {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"hsim {args.command}: interrupted; no output written", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Vendored reference tables (cross sections) with their provenance; see README.md."""

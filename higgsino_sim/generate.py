@@ -1,0 +1,360 @@
+"""The `hsim generate` pipeline: spectrum -> cross sections -> integration -> unweighted
+events -> Parquet, streamed in fixed-size blocks (docs/generator.md).
+
+Determinism: each block of ``BLOCK_TRIALS`` trial points has its own RNG stream keyed by
+(master seed, phase, block index); blocks run in any order on any number of threads and
+are concatenated in index order, so the table is the same for any ``threads`` and
+``chunk_events``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from higgsino_sim import constants as sm
+from higgsino_sim._version import __version__
+from higgsino_sim.errors import UsageError
+from higgsino_sim.pdf import DEFAULT_PDF, PdfSet, load_pdf
+from higgsino_sim.processes import PROCESSES, ProcessTables, build_subprocess, pack
+from higgsino_sim.rng import PHASE_GENERATION, PHASE_INTEGRATION, block_rng, master_entropy
+from higgsino_sim.spectrum import Spectrum, higgsino_spectrum
+from higgsino_sim.xsec import ProcessXsec, cross_sections, totals
+
+log = logging.getLogger(__name__)
+
+#: Trial points per RNG block (fixed: changing it changes the events of a seed).
+BLOCK_TRIALS = 16_384
+#: Blocks of the integration phase that fixes sigma(cut) and the unweighting bound.
+INTEGRATION_BLOCKS = 64
+#: The unweighting bound w_max is the smallest weight such that the weights above it carry
+#: at most this fraction of the integrated cross section (truncated unweighting; the
+#: fraction actually truncated is measured and stored in the metadata).
+TRUNCATION_FRACTION = 1e-4
+#: Importance sampling: dsigma/dpT^2 ~ pT^-2a, Q^2 ~ Q^-2b, |Delta y| < DY_MAX.
+PT2_EXPONENT = 2.2
+Q2_EXPONENT = 2.5
+DY_MAX = 6.0
+#: Below this recoil a fixed-order 2 -> 3 description is meaningless (soft/collinear
+#: logarithms need resummation: the parton shower's domain).
+MIN_RECOIL_FLOOR_GEV = 20.0
+#: Default generation cut on the jet pT [GeV]: the CMS search requires hard pTmiss >= 220
+#: GeV and the ATLAS soft-lepton searches pTmiss > 200 GeV with a leading jet > 100 GeV;
+#: 100 GeV keeps every event that can pass either after resolution effects.
+DEFAULT_MIN_RECOIL_GEV = 100.0
+DEFAULT_CHUNK_EVENTS = 262_144
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateOptions:
+    """Everything `hsim generate` needs (units: GeV)."""
+
+    mass: float
+    dm: float
+    dm0: float | None = None
+    processes: tuple[str, ...] = PROCESSES
+    n_events: int = 10_000
+    seed: int | None = None
+    sqrt_s: float = 13_000.0
+    min_recoil: float = DEFAULT_MIN_RECOIL_GEV
+    weighted: bool = False
+    pdf: str = DEFAULT_PDF
+    output: Path = Path("events.parquet")
+    allow_extrapolation: bool = False
+    threads: int = 0
+    chunk_events: int = DEFAULT_CHUNK_EVENTS
+    command: str = ""
+
+
+@dataclass(slots=True)
+class GenerateResult:
+    """What a run produced: the file, its cross sections and bookkeeping numbers."""
+
+    output: Path
+    spectrum: Spectrum
+    xsecs: tuple[ProcessXsec, ...]
+    metadata: dict[str, object] = field(default_factory=dict)
+
+
+def validate(opts: GenerateOptions) -> Spectrum:
+    """Check every option before any work is done; return the spectrum.
+
+    Raises
+    ------
+    UsageError
+        With a one-line message naming the option and how to fix it.
+    """
+    spec = higgsino_spectrum(opts.mass, opts.dm, opts.dm0)
+    if opts.n_events <= 0:
+        raise UsageError(f"-n/--events must be a positive integer, got {opts.n_events}")
+    if not math.isfinite(opts.min_recoil) or opts.min_recoil < MIN_RECOIL_FLOOR_GEV:
+        raise UsageError(
+            f"--min-recoil {opts.min_recoil:g} GeV is below {MIN_RECOIL_FLOOR_GEV:g} GeV, where a "
+            "fixed-order chi chi + jet calculation is meaningless (soft/collinear logs); "
+            "generate inclusive samples with a parton shower instead"
+        )
+    if not math.isfinite(opts.sqrt_s) or opts.sqrt_s <= 0:
+        raise UsageError(f"--sqrt-s must be a positive energy in GeV, got {opts.sqrt_s:g}")
+    threshold = spec.m_c1 + spec.m_n2 + 2 * opts.min_recoil
+    if opts.sqrt_s <= threshold:
+        raise UsageError(
+            f"--sqrt-s {opts.sqrt_s:g} GeV is below the production threshold with the recoil cut "
+            f"(~{threshold:g} GeV)"
+        )
+    if opts.chunk_events <= 0:
+        raise UsageError(f"--chunk-events must be positive, got {opts.chunk_events}")
+    if opts.threads < 0:
+        raise UsageError(f"--threads must be >= 0 (0 = all cores), got {opts.threads}")
+    out = Path(opts.output)
+    if out.is_dir():
+        raise UsageError(f"-o/--output {out} is a directory; give a file name")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"-o/--output: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"-o/--output: directory {parent} is not writable")
+    return spec
+
+
+def _truncation_bound(weights: np.ndarray, fraction: float) -> float:
+    """Smallest w_max with sum(max(w - w_max, 0)) <= fraction * sum(w)."""
+    w = np.sort(weights[weights > 0])[::-1]
+    if w.size == 0:
+        return 0.0
+    total = w.sum()
+    # excess(w_max = w[k]) = sum_{i<k} w[i] - k w[k], non-decreasing in k
+    csum = np.cumsum(w)
+    k = np.arange(w.size)
+    excess = csum - w - k * w
+    ok = np.nonzero(excess <= fraction * total)[0]
+    return float(w[ok[-1]])
+
+
+class _Sampler:
+    """Runs blocks of the 2 -> 3 sampling kernel; holds the packed tables and the PDF."""
+
+    def __init__(self, tables: ProcessTables, pdf: PdfSet, opts: GenerateOptions,
+                 proc_prob: np.ndarray, kfac: np.ndarray, entropy: int) -> None:
+        self.tables = tables
+        self.pdf = pdf
+        self.opts = opts
+        self.proc_prob = proc_prob
+        self.kfac = kfac
+        self.entropy = entropy
+        self.params = np.array([PT2_EXPONENT, Q2_EXPONENT, DY_MAX])
+        n = max(1, opts.threads or (os.cpu_count() or 1))
+        self.pool = ThreadPoolExecutor(max_workers=n)
+        self.n_threads = n
+
+    def block(self, phase: int, index: int, w_max: float):
+        from higgsino_sim.kernels.hard_process import N_F, N_I, sample_block_2to3
+
+        t = self.tables
+        rng = block_rng(self.entropy, phase, index)
+        out_f = np.empty((BLOCK_TRIALS, N_F))
+        out_i = np.empty((BLOCK_TRIALS, N_I), dtype=np.int64)
+        trial_w = np.empty(BLOCK_TRIALS)
+        trial_p = np.empty(BLOCK_TRIALS, dtype=np.int64)
+        n = sample_block_2to3(
+            rng, BLOCK_TRIALS, w_max, self.opts.sqrt_s, self.opts.min_recoil, self.params,
+            t.proc_m, self.proc_prob, self.kfac, *t.kernel_args(), self.pdf.grid,
+            self.pdf.alphas_grid, sm.GEV2_TO_FB, out_f, out_i, trial_w, trial_p,
+        )
+        return out_f[:n], out_i[:n], trial_w, trial_p
+
+    def blocks(self, phase: int, w_max: float, start: int = 0) -> Iterator[tuple]:
+        """Blocks start, start+1, ... in order, computed ``n_threads`` at a time."""
+        index = start
+        while True:
+            batch = range(index, index + 2 * self.n_threads)
+            yield from self.pool.map(lambda i: self.block(phase, i, w_max), batch)
+            index += len(batch)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _integrate(sampler: _Sampler, n_proc: int) -> dict[str, object]:
+    """Integration phase: sigma(cut) per subprocess with MC errors and the unweighting bound."""
+    ws, ps = [], []
+    blocks = sampler.blocks(PHASE_INTEGRATION, 0.0)
+    for _ in range(INTEGRATION_BLOCKS):
+        _, _, trial_w, trial_p = next(blocks)
+        ws.append(trial_w)
+        ps.append(trial_p)
+    w = np.concatenate(ws)
+    p = np.concatenate(ps)
+    n = w.size
+    sig = np.array([w[p == k].sum() / n for k in range(n_proc)])
+    sig2 = np.array([(w[p == k] ** 2).sum() / n for k in range(n_proc)])
+    err = np.sqrt(np.maximum(sig2 - sig**2, 0.0) / (n - 1))
+    total = w.mean()
+    total_err = w.std(ddof=1) / math.sqrt(n)
+    w_max = _truncation_bound(w, TRUNCATION_FRACTION)
+    truncated = float(np.maximum(w - w_max, 0.0).sum() / w.sum())
+    return {"sigma": sig, "sigma_err": err, "total": total, "total_err": total_err,
+            "w_max": w_max, "truncated_fraction": truncated, "n_trials": n,
+            "mean_over_max": total / w_max}
+
+
+def _rechunk(pieces: Iterator[tuple[np.ndarray, np.ndarray]], chunk: int
+             ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Re-cut a stream of (float, int) event arrays into chunks of ``chunk`` rows."""
+    buf_f: list[np.ndarray] = []
+    buf_i: list[np.ndarray] = []
+    n = 0
+    for f, i in pieces:
+        buf_f.append(f)
+        buf_i.append(i)
+        n += f.shape[0]
+        while n >= chunk:
+            all_f, all_i = np.concatenate(buf_f), np.concatenate(buf_i)
+            yield all_f[:chunk], all_i[:chunk]
+            buf_f, buf_i = [all_f[chunk:]], [all_i[chunk:]]
+            n -= chunk
+    if n:
+        yield np.concatenate(buf_f), np.concatenate(buf_i)
+
+
+def _unweighted_pieces(sampler: _Sampler, w_max: float, n_events: int,
+                       stats: dict[str, float]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Accepted events in block order until ``n_events``; weights set later by the writer."""
+    done = 0
+    n_trials = 0
+    sum_w = 0.0
+    for out_f, out_i, trial_w, _ in sampler.blocks(PHASE_GENERATION, w_max):
+        n_trials += trial_w.size
+        sum_w += float(trial_w.sum())
+        take = min(out_f.shape[0], n_events - done)
+        done += take
+        yield out_f[:take], out_i[:take]
+        if done == n_events:
+            break
+    stats["n_trials_generation"] = n_trials
+    stats["sigma_generation_fb"] = sum_w / n_trials
+    stats["unweighting_efficiency"] = n_events / n_trials
+
+
+def _weighted_pieces(sampler: _Sampler, n_trials: int,
+                     stats: dict[str, float]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every trial point with non-zero weight; weights w / n_trials [fb]."""
+    from higgsino_sim.kernels.hard_process import F_WEIGHT
+
+    blocks = sampler.blocks(PHASE_GENERATION, 0.0)
+    kept = 0
+    sum_w = sum_w2 = 0.0
+    for b in range(-(-n_trials // BLOCK_TRIALS)):
+        out_f, out_i, trial_w, _ = next(blocks)
+        tw = trial_w[: min(BLOCK_TRIALS, n_trials - b * BLOCK_TRIALS)]
+        # kept events are the non-zero-weight trials, in trial order
+        n_valid = int(np.count_nonzero(tw > 0))
+        f = out_f[:n_valid].copy()
+        f[:, F_WEIGHT] /= n_trials
+        sum_w += float(tw.sum())
+        sum_w2 += float((tw**2).sum())
+        kept += n_valid
+        yield f, out_i[:n_valid]
+    mean = sum_w / n_trials
+    var = max(sum_w2 / n_trials - mean**2, 0.0) / max(n_trials - 1, 1)
+    stats["n_trials_generation"] = n_trials
+    stats["n_events"] = kept
+    stats["sigma_generation_fb"] = mean
+    stats["sigma_generation_err_fb"] = math.sqrt(var)
+
+
+def run_generate(opts: GenerateOptions) -> GenerateResult:
+    """Generate events and write them to ``opts.output`` (Parquet). See the module docs."""
+    from higgsino_sim.output import EventWriter
+
+    spec = validate(opts)
+    pdf = load_pdf(opts.pdf)
+    entropy = master_entropy(opts.seed)
+    t0 = time.perf_counter()
+    xs = cross_sections(spec, opts.processes, pdf, opts.sqrt_s, entropy=entropy,
+                        allow_extrapolation=opts.allow_extrapolation)
+    tables = pack(tuple(build_subprocess(k, spec) for k in opts.processes))
+    kfac = np.array([r.k_factor for r in xs])
+    nlo = np.array([r.nlo_nll_fb for r in xs])
+    proc_prob = nlo / nlo.sum()
+    sampler = _Sampler(tables, pdf, opts, proc_prob, kfac, entropy)
+    writer = EventWriter(Path(opts.output), tables)
+    stats: dict[str, float] = {}
+    per_process: dict[str, dict[str, float]] = {}
+    try:
+        if opts.weighted:
+            pieces = _weighted_pieces(sampler, opts.n_events, stats)
+            for f, i in _rechunk(pieces, opts.chunk_events):
+                writer.write(f, i)
+            sigma_norm = stats["sigma_generation_fb"]
+            sigma_norm_err = stats["sigma_generation_err_fb"]
+            sigma_lo = None
+        else:
+            integ = _integrate(sampler, len(opts.processes))
+            sigma_norm = float(integ["total"])  # type: ignore[arg-type]
+            sigma_norm_err = float(integ["total_err"])  # type: ignore[arg-type]
+            event_weight = sigma_norm / opts.n_events
+            writer.event_weight = event_weight
+            pieces = _unweighted_pieces(sampler, float(integ["w_max"]),  # type: ignore[arg-type]
+                                        opts.n_events, stats)
+            for f, i in _rechunk(pieces, opts.chunk_events):
+                writer.write(f, i)
+            sig, err = integ["sigma"], integ["sigma_err"]
+            for k, r in enumerate(xs):
+                per_process[r.process] = {
+                    "sigma_lo_cut_fb": float(sig[k] / kfac[k]),  # type: ignore[index]
+                    "sigma_lo_cut_err_fb": float(err[k] / kfac[k]),  # type: ignore[index]
+                    "sigma_normalised_cut_fb": float(sig[k]),  # type: ignore[index]
+                    "sigma_normalised_cut_err_fb": float(err[k]),  # type: ignore[index]
+                }
+            sigma_lo = sum(v["sigma_lo_cut_fb"] for v in per_process.values())
+            stats.update(
+                n_events=opts.n_events,
+                n_trials_integration=int(integ["n_trials"]),  # type: ignore[arg-type]
+                truncated_fraction=float(integ["truncated_fraction"]),  # type: ignore[arg-type]
+                w_max_fb=float(integ["w_max"]),  # type: ignore[arg-type]
+            )
+        sigma_lo_err = (
+            math.sqrt(sum(v["sigma_lo_cut_err_fb"] ** 2 for v in per_process.values()))
+            if per_process else None
+        )
+        meta: dict[str, object] = {
+            "tool": "higgsino-sim",
+            "version": __version__,
+            "command": opts.command,
+            "seed": entropy,
+            "pdf": {"name": pdf.name, "path": str(pdf.path), "alphas_mz": pdf.alphas_mz},
+            "sqrt_s_gev": opts.sqrt_s,
+            "spectrum": spec.as_dict(),
+            "processes": list(opts.processes),
+            "min_recoil_gev": opts.min_recoil,
+            "recoil_definition": "pT of the hard parton (= pT of the chi chi system at LO)",
+            "scale": "mu_F = mu_R = (m_T(chi_a) + m_T(chi_b) + pT(parton)) / 2",
+            "weighted": opts.weighted,
+            "sigma_lo_cut_fb": sigma_lo,
+            "sigma_lo_cut_err_fb": sigma_lo_err,
+            "sigma_normalised_cut_fb": sigma_norm,
+            "sigma_normalised_cut_err_fb": sigma_norm_err,
+            "cross_sections_cut": per_process,
+            "cross_sections_inclusive": {r.process: r.as_dict() for r in xs},
+            "cross_sections_inclusive_total": totals(xs),
+            "importance_sampling": {"pt2_exponent": PT2_EXPONENT, "q2_exponent": Q2_EXPONENT,
+                                    "dy_max": DY_MAX, "block_trials": BLOCK_TRIALS},
+            **stats,
+        }
+        meta["sum_of_weights_fb"] = writer.sum_of_weights
+        meta["seconds"] = time.perf_counter() - t0
+        writer.finish(meta)
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        sampler.close()
+    return GenerateResult(Path(opts.output), spec, xs, meta)
