@@ -25,7 +25,13 @@ from higgsino_sim._version import __version__
 from higgsino_sim.errors import UsageError
 from higgsino_sim.pdf import DEFAULT_PDF, PdfSet, load_pdf
 from higgsino_sim.processes import PROCESSES, ProcessTables, build_subprocess, pack
-from higgsino_sim.rng import PHASE_GENERATION, PHASE_INTEGRATION, block_rng, master_entropy
+from higgsino_sim.rng import (
+    PHASE_ADAPTATION,
+    PHASE_GENERATION,
+    PHASE_INTEGRATION,
+    block_rng,
+    master_entropy,
+)
 from higgsino_sim.spectrum import Spectrum, higgsino_spectrum
 from higgsino_sim.xsec import ProcessXsec, cross_sections, totals
 
@@ -40,8 +46,8 @@ INTEGRATION_BLOCKS = 64
 #: fraction actually truncated is measured and stored in the metadata).
 TRUNCATION_FRACTION = 1e-4
 #: Importance sampling: dsigma/dpT^2 ~ pT^-2a, Q^2 ~ Q^-2b, |Delta y| < DY_MAX.
-PT2_EXPONENT = 2.2
-Q2_EXPONENT = 2.5
+PT2_EXPONENT = 2.0
+Q2_EXPONENT = 2.0
 DY_MAX = 6.0
 #: Below this recoil a fixed-order 2 -> 3 description is meaningless (soft/collinear
 #: logarithms need resummation: the parton shower's domain).
@@ -51,6 +57,12 @@ MIN_RECOIL_FLOOR_GEV = 20.0
 #: 100 GeV keeps every event that can pass either after resolution effects.
 DEFAULT_MIN_RECOIL_GEV = 100.0
 DEFAULT_CHUNK_EVENTS = 262_144
+#: Adaptive (VEGAS) map: bins per dimension, iterations x blocks of the adaptation phase,
+#: and the damping exponent of the grid refinement (Lepage 1978, Eq. 8 with alpha = 1.5).
+VEGAS_BINS = 50
+VEGAS_ITERATIONS = 2
+VEGAS_BLOCKS_PER_ITERATION = 4
+VEGAS_ALPHA = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +150,34 @@ def _truncation_bound(weights: np.ndarray, fraction: float) -> float:
     return float(w[ok[-1]])
 
 
+def refine_grid(edges: np.ndarray, bins: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """One VEGAS refinement step (Lepage, J. Comput. Phys. 27 (1978) 192, Eqs. 7-8).
+
+    Per dimension: d_i = sum of w^2 in bin i, smoothed over neighbours; the new edges give
+    every bin an equal share of m_i = ((r_i - 1) / ln r_i)^alpha, r_i = d_i / sum d.
+    """
+    n_dim, n_edges = edges.shape
+    nb_ = n_edges - 1
+    new = edges.copy()
+    for d in range(n_dim):
+        dsum = np.bincount(bins[:, d], weights=w * w, minlength=nb_)[:nb_]
+        if not dsum.sum() > 0:
+            continue
+        sm_ = np.empty(nb_)
+        sm_[0] = (dsum[0] + dsum[1]) / 2
+        sm_[-1] = (dsum[-2] + dsum[-1]) / 2
+        sm_[1:-1] = (dsum[:-2] + dsum[1:-1] + dsum[2:]) / 3
+        r = sm_ / sm_.sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            m = np.where((r > 0) & (r < 1), ((r - 1) / np.log(r)) ** VEGAS_ALPHA, 0.0)
+        if not m.sum() > 0:
+            continue
+        cum = np.concatenate(([0.0], np.cumsum(m)))
+        targets = np.linspace(0.0, cum[-1], nb_ + 1)[1:-1]
+        new[d, 1:-1] = np.interp(targets, cum, edges[d])
+    return new
+
+
 class _Sampler:
     """Runs blocks of the 2 -> 3 sampling kernel; holds the packed tables and the PDF."""
 
@@ -150,6 +190,9 @@ class _Sampler:
         self.kfac = kfac
         self.entropy = entropy
         self.params = np.array([PT2_EXPONENT, Q2_EXPONENT, DY_MAX])
+        from higgsino_sim.kernels.hard_process import N_DIM
+
+        self.vgrid = np.tile(np.linspace(0.0, 1.0, VEGAS_BINS + 1), (N_DIM, 1))
         n = max(1, opts.threads or (os.cpu_count() or 1))
         self.pool = ThreadPoolExecutor(max_workers=n)
         self.n_threads = n
@@ -163,12 +206,14 @@ class _Sampler:
         out_i = np.empty((BLOCK_TRIALS, N_I), dtype=np.int64)
         trial_w = np.empty(BLOCK_TRIALS)
         trial_p = np.empty(BLOCK_TRIALS, dtype=np.int64)
+        bins = np.empty((BLOCK_TRIALS, self.vgrid.shape[0]), dtype=np.int64)
         n = sample_block_2to3(
             rng, BLOCK_TRIALS, w_max, self.opts.sqrt_s, self.opts.min_recoil, self.params,
             t.proc_m, self.proc_prob, self.kfac, *t.kernel_args(), self.pdf.grid,
-            self.pdf.alphas_grid, sm.GEV2_TO_FB, out_f, out_i, trial_w, trial_p,
+            self.pdf.alphas_grid, sm.GEV2_TO_FB, out_f, out_i, trial_w, trial_p, self.vgrid,
+            bins,
         )
-        return out_f[:n], out_i[:n], trial_w, trial_p
+        return out_f[:n], out_i[:n], trial_w, trial_p, bins
 
     def blocks(self, phase: int, w_max: float, start: int = 0) -> Iterator[tuple]:
         """Blocks start, start+1, ... in order, computed ``n_threads`` at a time."""
@@ -177,6 +222,16 @@ class _Sampler:
             batch = range(index, index + 2 * self.n_threads)
             yield from self.pool.map(lambda i: self.block(phase, i, w_max), batch)
             index += len(batch)
+
+    def adapt(self) -> None:
+        """Adapt the VEGAS map on dedicated streams (deterministic, sequential)."""
+        for it in range(VEGAS_ITERATIONS):
+            ws, bs = [], []
+            for b in range(VEGAS_BLOCKS_PER_ITERATION):
+                _, _, w, _, bins = self.block(PHASE_ADAPTATION, it * 1000 + b, 0.0)
+                ws.append(w)
+                bs.append(bins)
+            self.vgrid = refine_grid(self.vgrid, np.concatenate(bs), np.concatenate(ws))
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -187,7 +242,7 @@ def _integrate(sampler: _Sampler, n_proc: int) -> dict[str, object]:
     ws, ps = [], []
     blocks = sampler.blocks(PHASE_INTEGRATION, 0.0)
     for _ in range(INTEGRATION_BLOCKS):
-        _, _, trial_w, trial_p = next(blocks)
+        _, _, trial_w, trial_p, _ = next(blocks)
         ws.append(trial_w)
         ps.append(trial_p)
     w = np.concatenate(ws)
@@ -198,9 +253,13 @@ def _integrate(sampler: _Sampler, n_proc: int) -> dict[str, object]:
     err = np.sqrt(np.maximum(sig2 - sig**2, 0.0) / (n - 1))
     total = w.mean()
     total_err = w.std(ddof=1) / math.sqrt(n)
+    w_lo = w / sampler.kfac[p]  # the same points without the K-factors
+    lo_total = w_lo.mean()
+    lo_total_err = w_lo.std(ddof=1) / math.sqrt(n)
     w_max = _truncation_bound(w, TRUNCATION_FRACTION)
     truncated = float(np.maximum(w - w_max, 0.0).sum() / w.sum())
     return {"sigma": sig, "sigma_err": err, "total": total, "total_err": total_err,
+            "lo_total": lo_total, "lo_total_err": lo_total_err,
             "w_max": w_max, "truncated_fraction": truncated, "n_trials": n,
             "mean_over_max": total / w_max}
 
@@ -229,9 +288,11 @@ def _unweighted_pieces(sampler: _Sampler, w_max: float, n_events: int,
     """Accepted events in block order until ``n_events``; weights set later by the writer."""
     done = 0
     n_trials = 0
+    n_accepted = 0
     sum_w = 0.0
-    for out_f, out_i, trial_w, _ in sampler.blocks(PHASE_GENERATION, w_max):
+    for out_f, out_i, trial_w, _, _ in sampler.blocks(PHASE_GENERATION, w_max):
         n_trials += trial_w.size
+        n_accepted += out_f.shape[0]
         sum_w += float(trial_w.sum())
         take = min(out_f.shape[0], n_events - done)
         done += take
@@ -240,7 +301,7 @@ def _unweighted_pieces(sampler: _Sampler, w_max: float, n_events: int,
             break
     stats["n_trials_generation"] = n_trials
     stats["sigma_generation_fb"] = sum_w / n_trials
-    stats["unweighting_efficiency"] = n_events / n_trials
+    stats["unweighting_efficiency"] = n_accepted / n_trials
 
 
 def _weighted_pieces(sampler: _Sampler, n_trials: int,
@@ -252,7 +313,7 @@ def _weighted_pieces(sampler: _Sampler, n_trials: int,
     kept = 0
     sum_w = sum_w2 = 0.0
     for b in range(-(-n_trials // BLOCK_TRIALS)):
-        out_f, out_i, trial_w, _ = next(blocks)
+        out_f, out_i, trial_w, _, _ = next(blocks)
         tw = trial_w[: min(BLOCK_TRIALS, n_trials - b * BLOCK_TRIALS)]
         # kept events are the non-zero-weight trials, in trial order
         n_valid = int(np.count_nonzero(tw > 0))
@@ -285,6 +346,7 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
     nlo = np.array([r.nlo_nll_fb for r in xs])
     proc_prob = nlo / nlo.sum()
     sampler = _Sampler(tables, pdf, opts, proc_prob, kfac, entropy)
+    sampler.adapt()
     writer = EventWriter(Path(opts.output), tables)
     stats: dict[str, float] = {}
     per_process: dict[str, dict[str, float]] = {}
@@ -295,7 +357,7 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
                 writer.write(f, i)
             sigma_norm = stats["sigma_generation_fb"]
             sigma_norm_err = stats["sigma_generation_err_fb"]
-            sigma_lo = None
+            sigma_lo = sigma_lo_err = None
         else:
             integ = _integrate(sampler, len(opts.processes))
             sigma_norm = float(integ["total"])  # type: ignore[arg-type]
@@ -314,17 +376,14 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
                     "sigma_normalised_cut_fb": float(sig[k]),  # type: ignore[index]
                     "sigma_normalised_cut_err_fb": float(err[k]),  # type: ignore[index]
                 }
-            sigma_lo = sum(v["sigma_lo_cut_fb"] for v in per_process.values())
             stats.update(
                 n_events=opts.n_events,
                 n_trials_integration=int(integ["n_trials"]),  # type: ignore[arg-type]
                 truncated_fraction=float(integ["truncated_fraction"]),  # type: ignore[arg-type]
                 w_max_fb=float(integ["w_max"]),  # type: ignore[arg-type]
             )
-        sigma_lo_err = (
-            math.sqrt(sum(v["sigma_lo_cut_err_fb"] ** 2 for v in per_process.values()))
-            if per_process else None
-        )
+            sigma_lo = float(integ["lo_total"])  # type: ignore[arg-type]
+            sigma_lo_err = float(integ["lo_total_err"])  # type: ignore[arg-type]
         meta: dict[str, object] = {
             "tool": "higgsino-sim",
             "version": __version__,

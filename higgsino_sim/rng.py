@@ -13,6 +13,7 @@ import numpy as np
 PHASE_LO_INCLUSIVE = 0
 PHASE_INTEGRATION = 1
 PHASE_GENERATION = 2
+PHASE_ADAPTATION = 3
 
 
 def master_entropy(seed: int | None) -> int:

@@ -66,6 +66,24 @@ def _couplings(coup, p, c, n_bos, bos_m, bos_w, q2, out):
     return out
 
 
+#: dimensions of the adaptive (VEGAS) map: pT^2, Q^2, Delta y, Y, cos theta, phi (decay)
+N_DIM = 6
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def vegas_map(r, edges, d, bins, t):
+    """Map a uniform r through the VEGAS grid of dimension d (Lepage, J. Comput. Phys.
+    27 (1978) 192): piecewise-linear inverse CDF with equal probability per bin.
+    Returns (y, dy/dr); records the bin in bins[t, d]."""
+    nb_ = edges.shape[1] - 1
+    x = r * nb_
+    i = min(int(x), nb_ - 1)
+    lo = edges[d, i]
+    width = edges[d, i + 1] - lo
+    bins[t, d] = i
+    return lo + (x - i) * width, nb_ * width
+
+
 @nb.njit(cache=True, error_model="numpy", inline="always")
 def _pick(r, p, proc_prob):
     acc = 0.0
@@ -103,6 +121,8 @@ def sample_block_2to3(
     out_i,
     trial_w,
     trial_p,
+    vgrid,
+    trial_bins,
 ):
     """Sample ``n_trials`` points of pp -> chi_a chi_b + parton; keep events.
 
@@ -112,7 +132,9 @@ def sample_block_2to3(
     subprocess to ``trial_p`` (arrays of length n_trials), the kept events to
     ``out_f``/``out_i`` (columns F_*, I_*). Returns the number of kept events.
 
-    params = (pt2 exponent, Q^2 exponent, max |Delta y|) of the importance sampling.
+    params = (pt2 exponent, Q^2 exponent, max |Delta y|) of the importance sampling;
+    ``vgrid`` (N_DIM, n_bins + 1) is the adaptive map applied to the uniform numbers first,
+    ``trial_bins`` (n_trials, N_DIM) receives the bins used (for adapting the map).
     """
     s = sqrt_s * sqrt_s
     a_pt, a_q, dy_max = params[0], params[1], params[2]
@@ -137,14 +159,20 @@ def sample_block_2to3(
         trial_p[t] = p
         ma = proc_m[p, 0]
         mb = proc_m[p, 1]
-        pt2, w_pt = sample_power_law(rng.random(), pt2_lo, pt2_hi, a_pt)
+        u0, j0 = vegas_map(rng.random(), vgrid, 0, trial_bins, t)
+        u1, j1 = vegas_map(rng.random(), vgrid, 1, trial_bins, t)
+        u2, j2 = vegas_map(rng.random(), vgrid, 2, trial_bins, t)
+        r_y, j3 = vegas_map(rng.random(), vgrid, 3, trial_bins, t)
+        u4, j4 = vegas_map(rng.random(), vgrid, 4, trial_bins, t)
+        u5, j5 = vegas_map(rng.random(), vgrid, 5, trial_bins, t)
+        w_map = j0 * j1 * j2 * j3 * j4 * j5
+        pt2, w_pt = sample_power_law(u0, pt2_lo, pt2_hi, a_pt)
         q2_lo = (abs(ma) + abs(mb)) ** 2
-        q2, w_q = sample_power_law(rng.random(), q2_lo, s, a_q)
-        dy = dy_max * (2.0 * rng.random() - 1.0)
-        r_y = rng.random()
+        q2, w_q = sample_power_law(u1, q2_lo, s, a_q)
+        dy = dy_max * (2.0 * u2 - 1.0)
         phi = 2.0 * math.pi * rng.random()
-        cos_th = 2.0 * rng.random() - 1.0
-        phi_d = 2.0 * math.pi * rng.random()
+        cos_th = 2.0 * u4 - 1.0
+        phi_d = 2.0 * math.pi * u5
         r_acc = rng.random()
         r_flav = rng.random()
         pt = math.sqrt(pt2)
@@ -226,7 +254,8 @@ def sample_block_2to3(
             continue
         beta = math.sqrt(max(kallen(q2, ma * ma, mb * mb), 0.0)) / q2
         jac = (
-            w_pt
+            w_map
+            * w_pt
             * w_q
             * (2.0 * dy_max)
             * (-log_tau)

@@ -1,0 +1,286 @@
+"""Parton-distribution and alpha_s interpolation kernels (LHAPDF 6 "logcubic" / "ipol").
+
+The grid tuples are built by :func:`higgsino_sim.pdf.load_pdf` and passed as-is:
+
+``grid = (xs, log_xs, q2s, log_q2s, coeffs, q_mode)``
+    xs, log_xs : float64 (nx,)
+        x knots and their logarithms (shared by all Q subgrids).
+    q2s, log_q2s : float64 (nq,)
+        Q^2 knots [GeV^2] of all subgrids, concatenated; a flavour threshold appears
+        twice (last knot of one subgrid, first knot of the next), as in LHAPDF >= 6.4.
+    coeffs : float64 (nx - 1, nq + 2, 4, 11)
+        Per x interval, Q^2 knot row (shifted by one: rows 0 and nq + 1 are zero padding)
+        and output slot (PDG id + 5, gluon in slot 5), the coefficients (a, b, c, d) of the
+        cubic a t^3 + b t^2 + c t + d in t = (ln x - ln x_i) / (ln x_{i+1} - ln x_i).
+    q_mode : int64 (nq - 1,)
+        Per Q^2 interval: 0 interior (central differences at both ends), 1 first interval
+        of a subgrid, 2 last interval of a subgrid, 3 subgrid of two knots (linear),
+        -1 zero-width interval between the two copies of a threshold (never selected).
+
+``asgrid = (q2s, log_q2s, alphas, as_mode)``
+    The alpha_s table (knots [GeV^2], values) with the same threshold convention and
+    interval codes (0 interior, 1 first, 2 last, 3 two-knot subgrid, -1 zero width).
+
+Interpolation (reference: LHAPDF 6.5, ``GridPDF::_computePolynomialCoefficients``,
+``LogBicubicInterpolator.cc``, ``KnotArray.h::indexbelow``, ``AlphaS_Ipol.cc``;
+A. Buckley et al., Eur. Phys. J. C75 (2015) 132, arXiv:1412.7420, Sec. 3):
+
+* x: cubic Hermite in ln x; the slope at knot i is the mean of the left and right
+  difference quotients in ln x, one-sided at the first and last x knot.
+* Q^2: cubic Hermite in ln Q^2 through the four x-interpolated values at the knots
+  q_{i-1} .. q_{i+2}; slopes are mean difference quotients, one-sided at the edges of the
+  subgrid (never across a flavour threshold); a subgrid with two knots is interpolated
+  bilinearly in (ln x, ln Q^2).
+* Knot lookup: the interval i with knots[i] <= v < knots[i+1] (``upper_bound - 1``, the
+  last interval for v = knots[-1]); a point exactly on a threshold belongs to the upper
+  subgrid.
+
+Both Hermite stages are linear in the knot values, so the kernel forms the 4 x 4 weights
+(Q^2 weights times the cubic's powers of t) once per point and applies them to all eleven
+flavours; the arithmetic order differs from LHAPDF's only at the rounding level.
+
+Extrapolation: LHAPDF's "nearest" extrapolator: x and Q^2 are frozen at the grid edges.
+x > 1 gives 0; x <= 0, Q^2 <= 0 or NaN give NaN. See docs/pdf.md.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+#: Number of output slots: PDG ids -5..5 at index id + 5, gluon at index 5.
+N_SLOTS = 11
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _index_below(knots, v):
+    """Largest i with knots[i] <= v, clamped to len(knots) - 2 (LHAPDF ``indexbelow``)."""
+    lo = 0
+    hi = knots.size
+    while lo < hi:  # upper_bound: first index with knots[idx] > v
+        mid = (lo + hi) >> 1
+        if knots[mid] <= v:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo == knots.size:
+        lo -= 1
+    return lo - 1
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def xfx_all(grid, x, q2, out):
+    """x f(x, Q^2) for PDG ids -5..5 at one point.
+
+    Parameters
+    ----------
+    grid : tuple
+        ``PdfSet.grid`` (see the module docstring).
+    x : float
+        Momentum fraction, 0 < x <= 1.
+    q2 : float
+        Factorisation scale squared Q^2 [GeV^2].
+    out : ndarray of float64, shape (11,)
+        Filled with x f: out[0] = bbar, out[1] = cbar, ..., out[4] = dbar, out[5] = g,
+        out[6] = d, out[7] = u, out[8] = s, out[9] = c, out[10] = b.
+
+    Returns
+    -------
+    out : ndarray of float64, shape (11,)
+        The same array.
+
+    Notes
+    -----
+    LHAPDF "logcubic" interpolation with "nearest" extrapolation (module docstring).
+    """
+    xs, log_xs, q2s, log_q2s, coeffs, q_mode = grid
+    if not (x > 0.0 and q2 > 0.0):  # also catches NaN
+        for f in range(N_SLOTS):
+            out[f] = np.nan
+        return out
+    if x > 1.0:
+        for f in range(N_SLOTS):
+            out[f] = 0.0
+        return out
+    # Nearest-point extrapolation: freeze at the grid edges.
+    if x < xs[0]:
+        x = xs[0]
+    elif x > xs[-1]:
+        x = xs[-1]
+    if q2 < q2s[0]:
+        q2 = q2s[0]
+    elif q2 > q2s[-1]:
+        q2 = q2s[-1]
+
+    ix = _index_below(xs, x)
+    iq = _index_below(q2s, q2)
+    tx = (math.log(x) - log_xs[ix]) / (log_xs[ix + 1] - log_xs[ix])
+    d1 = log_q2s[iq + 1] - log_q2s[iq]
+    tq = (math.log(q2) - log_q2s[iq]) / d1
+    mode = q_mode[iq]
+
+    # Weights of the four Q^2 rows (q_{i-1}, q_i, q_{i+1}, q_{i+2}) and powers of tx.
+    if mode == 3:  # two-knot subgrid: bilinear in (ln x, ln Q^2)
+        w0 = 0.0
+        w1 = 1.0 - tq
+        w2 = tq
+        w3 = 0.0
+        b0 = tx  # (1 - t) d + t (a + b + c + d)
+        b1 = tx
+        b2 = tx
+    else:
+        t2 = tq * tq
+        t3 = t2 * tq
+        h00 = 2.0 * t3 - 3.0 * t2 + 1.0
+        h10 = t3 - 2.0 * t2 + tq
+        h01 = -2.0 * t3 + 3.0 * t2
+        h11 = t3 - t2
+        # Slopes times d1, as linear forms in (v_ll, v_l, v_h, v_hh).
+        if mode == 1:  # forward difference at the lower knot
+            l0 = 0.0
+            l1 = -1.0
+            l2 = 1.0
+        else:
+            r0 = d1 / (log_q2s[iq] - log_q2s[iq - 1])
+            l0 = -0.5 * r0
+            l1 = 0.5 * (r0 - 1.0)
+            l2 = 0.5
+        if mode == 2:  # backward difference at the upper knot
+            u1 = -1.0
+            u2 = 1.0
+            u3 = 0.0
+        else:
+            r2 = d1 / (log_q2s[iq + 2] - log_q2s[iq + 1])
+            u1 = -0.5
+            u2 = 0.5 * (1.0 - r2)
+            u3 = 0.5 * r2
+        w0 = h10 * l0
+        w1 = h00 + h10 * l1 + h11 * u1
+        w2 = h01 + h10 * l2 + h11 * u2
+        w3 = h11 * u3
+        b1 = tx * tx
+        b0 = b1 * tx
+        b2 = tx
+
+    for f in range(N_SLOTS):
+        out[f] = 0.0
+    # coeffs rows are shifted by one: row iq + j holds Q^2 knot iq - 1 + j.
+    for j in range(4):
+        if j == 0:
+            w = w0
+        elif j == 1:
+            w = w1
+        elif j == 2:
+            w = w2
+        else:
+            w = w3
+        if w == 0.0:
+            continue
+        wa = w * b0
+        wb = w * b1
+        wc = w * b2
+        c = coeffs[ix, iq + j]
+        for f in range(N_SLOTS):
+            out[f] += wa * c[0, f] + wb * c[1, f] + wc * c[2, f] + w * c[3, f]
+    return out
+
+
+@nb.njit(cache=True, error_model="numpy")
+def xfx_all_array(grid, x, q2, out):
+    """Vectorised :func:`xfx_all`: out[i] = x f(x[i], q2[i]) for ids -5..5.
+
+    Parameters
+    ----------
+    grid : tuple
+        ``PdfSet.grid``.
+    x : ndarray of float64, shape (n,)
+        Momentum fractions.
+    q2 : ndarray of float64, shape (n,)
+        Scales squared [GeV^2].
+    out : ndarray of float64, shape (n, 11)
+        Output, slots as in :func:`xfx_all`.
+
+    Returns
+    -------
+    out : ndarray of float64, shape (n, 11)
+    """
+    for i in range(x.size):
+        xfx_all(grid, x[i], q2[i], out[i])
+    return out
+
+
+@nb.njit(cache=True, error_model="numpy")
+def alphas_q2(asgrid, q2):
+    """Strong coupling alpha_s(Q^2) from the set's table (LHAPDF ``AlphaS_Ipol``).
+
+    Parameters
+    ----------
+    asgrid : tuple
+        ``PdfSet.alphas_grid`` (see the module docstring).
+    q2 : float
+        Renormalisation scale squared [GeV^2].
+
+    Returns
+    -------
+    float
+        alpha_s; cubic Hermite in ln Q^2 inside the table, frozen above it, and below it
+        the power law alpha_s(Q_0^2) (Q^2 / Q_0^2)^p with p the log-log slope of the first
+        non-degenerate interval (as LHAPDF). NaN for Q^2 <= 0 or NaN.
+    """
+    q2s, log_q2s, alphas, as_mode = asgrid
+    if not q2 > 0.0:
+        return np.nan
+    n = q2s.size
+    if q2 < q2s[0]:
+        k = 1
+        while k < n - 1 and q2s[k] == q2s[0]:
+            k += 1
+        p = math.log10(alphas[k] / alphas[0]) / math.log10(q2s[k] / q2s[0])
+        return alphas[0] * (q2 / q2s[0]) ** p
+    if q2 > q2s[-1]:
+        return alphas[-1]
+    i = _index_below(q2s, q2)
+    mode = as_mode[i]
+    d1 = log_q2s[i + 1] - log_q2s[i]
+    fwd = (alphas[i + 1] - alphas[i]) / d1
+    if mode == 1 or mode == 3:
+        s_lo = fwd
+    else:
+        s_lo = 0.5 * (fwd + (alphas[i] - alphas[i - 1]) / (log_q2s[i] - log_q2s[i - 1]))
+    if mode == 2 or mode == 3:
+        s_hi = fwd
+    else:
+        s_hi = 0.5 * (fwd + (alphas[i + 2] - alphas[i + 1]) / (log_q2s[i + 2] - log_q2s[i + 1]))
+    t = (math.log(q2) - log_q2s[i]) / d1
+    t2 = t * t
+    t3 = t2 * t
+    return (
+        (2.0 * t3 - 3.0 * t2 + 1.0) * alphas[i]
+        + (t3 - 2.0 * t2 + t) * s_lo * d1
+        + (-2.0 * t3 + 3.0 * t2) * alphas[i + 1]
+        + (t3 - t2) * s_hi * d1
+    )
+
+
+@nb.njit(cache=True, error_model="numpy")
+def alphas_q2_array(asgrid, q2, out):
+    """Vectorised :func:`alphas_q2`.
+
+    Parameters
+    ----------
+    asgrid : tuple
+        ``PdfSet.alphas_grid``.
+    q2 : ndarray of float64, shape (n,)
+        Scales squared [GeV^2].
+    out : ndarray of float64, shape (n,)
+        Output alpha_s values.
+
+    Returns
+    -------
+    out : ndarray of float64, shape (n,)
+    """
+    for i in range(q2.size):
+        out[i] = alphas_q2(asgrid, q2[i])
+    return out
