@@ -140,7 +140,7 @@ class EventWriter:
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, object]:
     """The run metadata stored in an event table."""
-    md = pq.read_schema(path).metadata or {}
+    md = pq.read_metadata(path).metadata or {}
     raw = md.get(METADATA_KEY.encode())
     if raw is None:
         raise ValueError(f"{path}: no {METADATA_KEY} metadata (not written by hsim?)")

@@ -117,9 +117,7 @@ def me2_qqbar_chichi(p1, p2, k1, k2, ma, mb, c):
     same, opp, mix = _coupling_sums(c)
     s12 = _dot(p1, p2)
     num = (
-        same * _dot(p1, k2) * _dot(p2, k1)
-        + opp * _dot(p1, k1) * _dot(p2, k2)
-        + ma * mb * mix * s12
+        same * _dot(p1, k2) * _dot(p2, k1) + opp * _dot(p1, k1) * _dot(p2, k2) + ma * mb * mix * s12
     )
     return AVG_QQBAR * COLOUR_QQBAR * 16.0 * num
 

@@ -130,7 +130,9 @@ def colour_sum_gluon() -> float:
 def _chi_currents(k1, k2, ma, mb):
     """X_j^mu = ubar(k1) g^mu P_j v(k2) for all chi helicities: shape (2, 2, 2 [j], 4)."""
     out = np.zeros((2, 2, 2, 4), dtype=complex)
-    for (a, u), (b, v) in itertools.product(enumerate(u_spinors(k1, ma)), enumerate(v_spinors(k2, mb))):
+    for (a, u), (b, v) in itertools.product(
+        enumerate(u_spinors(k1, ma)), enumerate(v_spinors(k2, mb))
+    ):
         ub = bar(u)
         for j in range(2):
             for mu in range(4):
@@ -227,8 +229,12 @@ def hadronic_tensor_qqbar_g(p1, p2, p3, chirality: int) -> np.ndarray:
             vb = bar(v2)
             j = np.array(
                 [
-                    vb @ (GAMMA[mu] @ PROJ[chirality] @ sa @ se / da
-                          + se @ sb @ GAMMA[mu] @ PROJ[chirality] / db) @ u1
+                    vb
+                    @ (
+                        GAMMA[mu] @ PROJ[chirality] @ sa @ se / da
+                        + se @ sb @ GAMMA[mu] @ PROJ[chirality] / db
+                    )
+                    @ u1
                     for mu in range(4)
                 ]
             )

@@ -7,10 +7,10 @@
 4. integrating out the chi pair gives the Drell-Yan + jet shape (t^2 + u^2 + 2 s Q^2)/(t u);
 5. the analytic sigma_hat vs Gauss-Legendre integration, and textbook limits.
 
-Tolerances. The closed forms are sums of a handful of O(1)-conditioned products; at the
-points used here (away from thresholds and from p1.p3 = 0) both implementations round at
-~1e-15 relative (observed <= 2e-14), so 1e-10 leaves four orders of margin while any
-wrong term (even a ~1e-6 piece) fails. Gauss-Legendre rules are exact for the low-degree
+Tolerances. The closed forms are short sums of products; at the points used here (away
+from thresholds and from p1.p3 = 0) the kernel rounds at ~1e-15 relative (checked against
+a 40-digit evaluation) and the matrix-product reference at <= 1.5e-12 (its worst point), so
+1e-10 keeps a margin of ~100 while any wrong term (even a 1e-8 piece) fails. Gauss-Legendre rules are exact for the low-degree
 polynomial integrands used (stated at each test), so those checks are again pure rounding.
 """
 
@@ -210,8 +210,12 @@ def test_hadronic_tensor_closed_form() -> None:
 
     def w_tensor(a, b):
         lo_a, lo_b = g @ a, g @ b
-        return (np.outer(a, b) + np.outer(b, a) - g * mdot(a, b)  # g^{mu nu} = g_{mu nu}
-                + 1j * np.einsum("mnab,a,b->mn", eps, lo_a, lo_b))
+        return (
+            np.outer(a, b)
+            + np.outer(b, a)
+            - g * mdot(a, b)  # g^{mu nu} = g_{mu nu}
+            + 1j * np.einsum("mnab,a,b->mn", eps, lo_a, lo_b)
+        )
 
     rng = np.random.default_rng(5)
     for _ in range(5):
@@ -248,7 +252,8 @@ def test_crossing_relations() -> None:
             qbg = me.me2_qbarg_chichi_qbar(p1, p2, p3, k1, k2, ma, mb, c, GS2)
             x_qg = me.me2_qqbar_chichi_g(p1, -p3, -p2, k1, k2, ma, mb, c, GS2)
             x_qbg = me.me2_qqbar_chichi_g(-p3, p1, -p2, k1, k2, ma, mb, c, GS2)
-            assert x_qg < 0.0 and x_qbg < 0.0  # the fermion-crossing sign
+            assert x_qg < 0.0  # the fermion-crossing sign
+            assert x_qbg < 0.0
             assert qg == pytest.approx(-ratio * x_qg, rel=1e-12)
             assert qbg == pytest.approx(-ratio * x_qbg, rel=1e-12)
 
@@ -366,9 +371,16 @@ def test_chi_pair_integrated_is_drell_yan_plus_jet(kind) -> None:
     mix = (c[0] * np.conj(c[1]) + c[2] * np.conj(c[3])).real
     for ma, mb in ((130.0, 150.0), (130.0, -150.0)):
         q2 = 400.0**2
-        k_ref = 8.0 / 9.0 * GS2 * (
-            (same + opp) * (2 * q2 * q2 - q2 * (ma**2 + mb**2) - (ma**2 - mb**2) ** 2) / (6 * q2)
-            + 2.0 * ma * mb * mix
+        k_ref = (
+            8.0
+            / 9.0
+            * GS2
+            * (
+                (same + opp)
+                * (2 * q2 * q2 - q2 * (ma**2 + mb**2) - (ma**2 - mb**2) ** 2)
+                / (6 * q2)
+                + 2.0 * ma * mb * mix
+            )
         )
         beta = math.sqrt((q2 - ma * ma - mb * mb) ** 2 - 4 * ma * ma * mb * mb) / q2
         sig = me.sigma_hat_qqbar_chichi(q2, ma, mb, c)
@@ -426,3 +438,13 @@ def test_sigma_hat_textbook_limits() -> None:
         assert me.sigma_hat_qqbar_chichi(s, m, -m, c) == pytest.approx(sigma0 * beta**3, rel=1e-12)
         assert me.sigma_hat_qqbar_chichi(s, -m, -m, c) == me.sigma_hat_qqbar_chichi(s, m, m, c)
         assert me.sigma_hat_qqbar_chichi(s, 0.6 * math.sqrt(s), -0.5 * math.sqrt(s), c) == 0.0
+
+
+def test_singular_points_do_not_raise() -> None:
+    """Exactly collinear gluon (p1.p3 = 0): the kernel returns inf/NaN instead of raising."""
+    rs = 1000.0
+    p1, p2 = beams(rs)
+    p3 = 0.2 * p1
+    k1, k2 = decay(p1 + p2 - p3, 100.0, -110.0, 0.3, 0.2)
+    c = couplings("random", np.random.default_rng(3))
+    assert not np.isfinite(me.me2_qqbar_chichi_g(p1, p2, p3, k1, k2, 100.0, -110.0, c, GS2))
