@@ -337,7 +337,7 @@ def integrate_2to2(
     """Monte Carlo estimate of the inclusive LO sigma(pp -> chi_a chi_b) [fb] of process p.
 
     Importance sampling: tau = x1 x2 ~ tau^-tau_exponent, partonic rapidity uniform,
-    decay angles uniform; scale mu = (m_T,a + m_T,b) / 2. Returns (sum w, sum w^2).
+    decay angles uniform; scale mu = (|m_a| + |m_b|) / 2. Returns (sum w, sum w^2).
     """
     s = sqrt_s * sqrt_s
     ma = proc_m[p, 0]
@@ -352,6 +352,9 @@ def integrate_2to2(
     xf2 = np.zeros(11)
     cc = np.zeros(4, dtype=np.complex128)
     me = np.zeros((2, 2))
+    # fixed scale: the mean mass of the pair, the central scale of the NLO+NLL tables
+    # (Resummino, LHC SUSY XS WG), so that K = NLO+NLL / LO compares like with like
+    mu2 = (0.5 * (abs(ma) + abs(mb))) ** 2
     sw = 0.0
     sw2 = 0.0
     n_cls = 0
@@ -379,9 +382,6 @@ def integrate_2to2(
         q = math.sqrt(shat)
         if not two_body_decay(pv, q, ma, mb, cos_th, phi, k1, k2):
             continue
-        mta = math.sqrt(ma * ma + k1[1] * k1[1] + k1[2] * k1[2])
-        mtb = math.sqrt(mb * mb + k2[1] * k2[1] + k2[2] * k2[2])
-        mu2 = (0.5 * (mta + mtb)) ** 2
         xfx_all(pdf_grid, x1, mu2, xf1)
         xfx_all(pdf_grid, x2, mu2, xf2)
         for c in range(n_cls):

@@ -36,8 +36,12 @@ With s_ij = p_i.p_j, Q = k1 + k2 and, for quark chirality i, |C_same|^2 = |C_ii|
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numba as nb
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Spin and colour average of q qbar' initial states: 1/(2 * 2) * 1/(3 * 3).
 AVG_QQBAR = 1.0 / 36.0
@@ -93,7 +97,15 @@ def _sum_qqbar_g(s12, s13, s23, s1a, s1b, s2a, s2b, sab, ma, mb, same, opp, mix)
 
 
 @nb.njit(cache=True, error_model="numpy")
-def me2_qqbar_chichi(p1, p2, k1, k2, ma, mb, c):
+def me2_qqbar_chichi(
+    p1: np.ndarray,
+    p2: np.ndarray,
+    k1: np.ndarray,
+    k2: np.ndarray,
+    ma: float,
+    mb: float,
+    c: np.ndarray,
+) -> float:
     """Spin/colour-averaged |M|^2 of q(p1) qbar'(p2) -> chi_a(k1) chibar_b(k2).
 
     Parameters
@@ -123,7 +135,17 @@ def me2_qqbar_chichi(p1, p2, k1, k2, ma, mb, c):
 
 
 @nb.njit(cache=True, error_model="numpy")
-def me2_qqbar_chichi_g(p1, p2, p3, k1, k2, ma, mb, c, gs2):
+def me2_qqbar_chichi_g(
+    p1: np.ndarray,
+    p2: np.ndarray,
+    p3: np.ndarray,
+    k1: np.ndarray,
+    k2: np.ndarray,
+    ma: float,
+    mb: float,
+    c: np.ndarray,
+    gs2: float,
+) -> float:
     """Spin/colour-averaged |M|^2 of q(p1) qbar'(p2) -> chi_a(k1) chibar_b(k2) g(p3).
 
     Parameters
@@ -167,7 +189,17 @@ def me2_qqbar_chichi_g(p1, p2, p3, k1, k2, ma, mb, c, gs2):
 
 
 @nb.njit(cache=True, error_model="numpy")
-def me2_qg_chichi_q(p1, p2, p3, k1, k2, ma, mb, c, gs2):
+def me2_qg_chichi_q(
+    p1: np.ndarray,
+    p2: np.ndarray,
+    p3: np.ndarray,
+    k1: np.ndarray,
+    k2: np.ndarray,
+    ma: float,
+    mb: float,
+    c: np.ndarray,
+    gs2: float,
+) -> float:
     """Spin/colour-averaged |M|^2 of q(p1) g(p2) -> chi_a(k1) chibar_b(k2) q'(p3).
 
     Crossing of :func:`me2_qqbar_chichi_g`: the outgoing quark q' is the crossed incoming
@@ -218,7 +250,17 @@ def me2_qg_chichi_q(p1, p2, p3, k1, k2, ma, mb, c, gs2):
 
 
 @nb.njit(cache=True, error_model="numpy")
-def me2_qbarg_chichi_qbar(p1, p2, p3, k1, k2, ma, mb, c, gs2):
+def me2_qbarg_chichi_qbar(
+    p1: np.ndarray,
+    p2: np.ndarray,
+    p3: np.ndarray,
+    k1: np.ndarray,
+    k2: np.ndarray,
+    ma: float,
+    mb: float,
+    c: np.ndarray,
+    gs2: float,
+) -> float:
     """Spin/colour-averaged |M|^2 of qbar'(p1) g(p2) -> chi_a(k1) chibar_b(k2) qbar(p3).
 
     Crossing of :func:`me2_qqbar_chichi_g` with (p1, p2, p3) -> (-p3, p1, -p2): the
@@ -268,7 +310,7 @@ def me2_qbarg_chichi_qbar(p1, p2, p3, k1, k2, ma, mb, c, gs2):
 
 
 @nb.njit(cache=True, error_model="numpy")
-def sigma_hat_qqbar_chichi(shat, ma, mb, c):
+def sigma_hat_qqbar_chichi(shat: float, ma: float, mb: float, c: np.ndarray) -> float:
     """Angle-integrated partonic cross section of q qbar' -> chi_a chibar_b.
 
     Parameters

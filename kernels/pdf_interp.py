@@ -155,30 +155,39 @@ def xfx_all(grid, x, q2, out):
         b0 = b1 * tx
         b2 = tx
 
+    # coeffs rows are shifted by one: row iq + j holds Q^2 knot iq - 1 + j, j = 0..3.
+    # 16 weights (Q^2 row weight times power of tx) applied to all flavours.
+    a0, a1, a2, a3 = w0 * b0, w0 * b1, w0 * b2, w0
+    e0, e1, e2, e3 = w1 * b0, w1 * b1, w1 * b2, w1
+    g0, g1, g2, g3 = w2 * b0, w2 * b1, w2 * b2, w2
+    k0, k1, k2, k3 = w3 * b0, w3 * b1, w3 * b2, w3
     for f in range(N_SLOTS):
-        out[f] = 0.0
-    # coeffs rows are shifted by one: row iq + j holds Q^2 knot iq - 1 + j.
-    for j in range(4):
-        if j == 0:
-            w = w0
-        elif j == 1:
-            w = w1
-        elif j == 2:
-            w = w2
-        else:
-            w = w3
-        if w == 0.0:
-            continue
-        wa = w * b0
-        wb = w * b1
-        wc = w * b2
-        for f in range(N_SLOTS):
-            out[f] += (
-                wa * coeffs[ix, iq + j, 0, f]
-                + wb * coeffs[ix, iq + j, 1, f]
-                + wc * coeffs[ix, iq + j, 2, f]
-                + w * coeffs[ix, iq + j, 3, f]
+        out[f] = (
+            (
+                a0 * coeffs[ix, iq, 0, f]
+                + a1 * coeffs[ix, iq, 1, f]
+                + a2 * coeffs[ix, iq, 2, f]
+                + a3 * coeffs[ix, iq, 3, f]
             )
+            + (
+                e0 * coeffs[ix, iq + 1, 0, f]
+                + e1 * coeffs[ix, iq + 1, 1, f]
+                + e2 * coeffs[ix, iq + 1, 2, f]
+                + e3 * coeffs[ix, iq + 1, 3, f]
+            )
+            + (
+                g0 * coeffs[ix, iq + 2, 0, f]
+                + g1 * coeffs[ix, iq + 2, 1, f]
+                + g2 * coeffs[ix, iq + 2, 2, f]
+                + g3 * coeffs[ix, iq + 2, 3, f]
+            )
+            + (
+                k0 * coeffs[ix, iq + 3, 0, f]
+                + k1 * coeffs[ix, iq + 3, 1, f]
+                + k2 * coeffs[ix, iq + 3, 2, f]
+                + k3 * coeffs[ix, iq + 3, 3, f]
+            )
+        )
     if invalid or above_one:
         fill = np.nan if invalid else 0.0
         for f in range(N_SLOTS):
