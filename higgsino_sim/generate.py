@@ -345,8 +345,11 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
     kfac = np.array([r.k_factor for r in xs])
     nlo = np.array([r.nlo_nll_fb for r in xs])
     proc_prob = nlo / nlo.sum()
+    timing = {"xsec": time.perf_counter() - t0}
     sampler = _Sampler(tables, pdf, opts, proc_prob, kfac, entropy)
+    t1 = time.perf_counter()
     sampler.adapt()
+    timing["adaptation"] = time.perf_counter() - t1
     writer = EventWriter(Path(opts.output), tables)
     stats: dict[str, float] = {}
     per_process: dict[str, dict[str, float]] = {}
@@ -359,7 +362,10 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
             sigma_norm_err = stats["sigma_generation_err_fb"]
             sigma_lo = sigma_lo_err = None
         else:
+            t1 = time.perf_counter()
             integ = _integrate(sampler, len(opts.processes))
+            timing["integration"] = time.perf_counter() - t1
+            t1 = time.perf_counter()
             sigma_norm = float(integ["total"])  # type: ignore[arg-type]
             sigma_norm_err = float(integ["total_err"])  # type: ignore[arg-type]
             event_weight = sigma_norm / opts.n_events
@@ -368,6 +374,7 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
                                         opts.n_events, stats)
             for f, i in _rechunk(pieces, opts.chunk_events):
                 writer.write(f, i)
+            timing["generation_and_write"] = time.perf_counter() - t1
             sig, err = integ["sigma"], integ["sigma_err"]
             for k, r in enumerate(xs):
                 per_process[r.process] = {
@@ -410,6 +417,7 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
         }
         meta["sum_of_weights_fb"] = writer.sum_of_weights
         meta["seconds"] = time.perf_counter() - t0
+        meta["timing_seconds"] = timing
         writer.finish(meta)
     except BaseException:
         writer.abort()

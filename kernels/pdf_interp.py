@@ -219,7 +219,7 @@ def xfx_all_array(grid, x, q2, out):
     return out
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", inline="always")
 def alphas_q2(asgrid, q2):
     """Strong coupling alpha_s(Q^2) from the set's table (LHAPDF ``AlphaS_Ipol``).
 
