@@ -188,17 +188,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    from higgsino_sim.nlo_tables import OutsideTableError
+
     try:
         if args.command == "generate":
             return _cmd_generate(args, argv)
         return _cmd_xsec(args)
-    except (UsageError, ValueError) as exc:
-        # UsageError, and the ValueError subclasses of the PDF and table modules
+    except (UsageError, OutsideTableError) as exc:
+        # bad option values, impossible spectra, unknown PDF sets, masses off the tables
         if args.verbose:
             raise
         print(f"hsim {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except HsimError as exc:
+    except (HsimError, OSError) as exc:
         if args.verbose:
             raise
         print(f"hsim {args.command}: error: {exc}", file=sys.stderr)

@@ -78,7 +78,7 @@ _BUILTIN_INFO: dict[str, dict[str, float]] = {
 _PYTHIA_PDFDATA = Path("share") / "Pythia8" / "pdfdata"
 _MEMBER_RE = re.compile(r"^(?P<name>.+)_(?P<member>\d{4})$")
 _SEPARATOR_RE = re.compile(r"\n[ \t]*---[ \t]*(?=\n|$)")
-_COMMENT_RE = re.compile(r"^[ \t]*#.*\n?", re.M)
+_COMMENT_RE = re.compile(r"^[ \t]*#.*\n?", re.MULTILINE)
 #: Spacing in ln Q^2 of alpha_s tables we build by running (docs/pdf.md, alpha_s).
 _ALPHAS_TABLE_STEP = 0.02
 
@@ -465,7 +465,7 @@ def _read_lhagrid1(
         msg = f"{path}: not an lhagrid1 file (no '---'-separated subgrid blocks)"
         raise PdfFormatError(msg)
     header, *subs, tail = blocks
-    fmt = re.search(r"^[ \t]*Format[ \t]*:[ \t]*(\S+)", header, re.M)
+    fmt = re.search(r"^[ \t]*Format[ \t]*:[ \t]*(\S+)", header, re.MULTILINE)
     if fmt is None or fmt[1] != "lhagrid1":
         found = fmt[1] if fmt else "none"
         msg = f"{path}: header says Format: {found}; only 'lhagrid1' grids are supported"

@@ -47,7 +47,9 @@ def test_bad_input_exit_code_2_one_line_no_file(
         raise SystemExit(main([*BASE, "-o", str(out), *extra]))
     assert exc_info.value.code == 2
     err = capsys.readouterr().err.strip()
-    assert err and "\n" not in err and "Traceback" not in err
+    assert err
+    assert "\n" not in err
+    assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
 
 
@@ -63,7 +65,9 @@ def test_generate_writes_table_and_summary(tmp_path: Path, capsys: pytest.Captur
     out = tmp_path / "ev.parquet"
     assert main([*BASE, "-o", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "m(chi1+-) = 115.0000 GeV" in text and "NLO+NLL" in text and str(out) in text
+    assert "m(chi1+-) = 115.0000 GeV" in text
+    assert "NLO+NLL" in text
+    assert str(out) in text
     assert pq.read_metadata(out).num_rows == 200
     md = read_metadata(out)
     assert md["command"].startswith("hsim generate --mass 115")

@@ -38,10 +38,10 @@ def test_wheel_installs_kernels_inside_the_package(tmp_path: Path) -> None:
     code = (
         "import importlib.util, higgsino_sim.kernels as k, higgsino_sim.kernels.kinematics;"
         "from importlib.resources import files;"
-        "assert k.__file__.startswith(%r), k.__file__;"
+        f"assert k.__file__.startswith({str(target)!r}), k.__file__;"
         "assert importlib.util.find_spec('kernels') is None;"
         "assert files('higgsino_sim.detector_cards').joinpath('README.md').is_file();"
-        "print('ok')" % str(target)
+        "print('ok')"
     )
     env = dict(os.environ, PYTHONPATH=str(target))
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,

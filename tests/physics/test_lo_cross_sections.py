@@ -22,7 +22,7 @@ SQRT_S = 13_000.0
 SPEC = higgsino_spectrum(115.0, 1.5)
 
 
-def _quadrature_sigma(key: str, pdf) -> float:  # noqa: ANN001
+def _quadrature_sigma(key: str, pdf) -> float:
     """sigma = sum_pairs w int dtau dY [f_q(x1) f_qb(x2) + (1<->2)] sigma_hat(tau s) [fb]."""
     sub = build_subprocess(key, SPEC)
     t = pack((sub,))
@@ -61,7 +61,7 @@ def _quadrature_sigma(key: str, pdf) -> float:  # noqa: ANN001
 
 @pytest.mark.physics
 @pytest.mark.parametrize("key", PROCESSES)
-def test_lo_inclusive_mc_matches_quadrature(key: str, pdf) -> None:  # noqa: ANN001
+def test_lo_inclusive_mc_matches_quadrature(key: str, pdf) -> None:
     t = pack((build_subprocess(key, SPEC),))
     mc, err = lo_inclusive(t, 0, pdf, SQRT_S, entropy=20261123)
     ref = _quadrature_sigma(key, pdf)
@@ -70,7 +70,7 @@ def test_lo_inclusive_mc_matches_quadrature(key: str, pdf) -> None:  # noqa: ANN
 
 
 @pytest.mark.physics
-def test_k_factors_and_charge_asymmetry(pdf) -> None:  # noqa: ANN001
+def test_k_factors_and_charge_asymmetry(pdf) -> None:
     """QCD corrections to colour-singlet s-channel production are nearly process-blind, so
     the K-factors of the six subprocesses must agree with each other: a coupling or
     normalisation error (a factor 2 in a Majorana vertex, a wrong gamma/Z interference

@@ -27,7 +27,7 @@ BINS = {
 
 @pytest.mark.physics
 @pytest.mark.slow
-def test_unweighted_matches_independent_weighted_integration(tmp_path, pdf) -> None:  # noqa: ANN001
+def test_unweighted_matches_independent_weighted_integration(tmp_path, pdf) -> None:
     n_unw = 20_000
     out = tmp_path / "u.parquet"
     run_generate(GenerateOptions(mass=115.0, dm=1.5, n_events=n_unw, seed=99, output=out))

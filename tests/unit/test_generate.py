@@ -14,7 +14,7 @@ from higgsino_sim.output import EventWriter, read_metadata
 
 def _run(tmp: Path, name: str, **kw: object) -> Path:
     out = tmp / name
-    opts = dict(mass=115.0, dm=1.5, n_events=2500, seed=5, output=out)
+    opts = {"mass": 115.0, "dm": 1.5, "n_events": 2500, "seed": 5, "output": out}
     opts.update(kw)
     run_generate(GenerateOptions(**opts))  # type: ignore[arg-type]
     return out
@@ -54,7 +54,8 @@ def test_weighted_mode_weights_sum_to_the_sample_cross_section(tmp_path: Path) -
     w = pq.read_table(out).column("weight").to_numpy()
     md = read_metadata(out)
     assert md["n_trials_generation"] == 20_000
-    assert w.size <= 20_000 and np.all(w > 0)
+    assert w.size <= 20_000
+    assert np.all(w > 0)
     assert w.sum() == pytest.approx(md["sigma_normalised_cut_fb"], rel=1e-10)
 
 
