@@ -12,12 +12,13 @@ from higgsino_sim.spectrum import Spectrum, higgsino_spectrum
 
 __all__ = [
     "PROCESSES",
+    "GenerateOptions",
     "HsimError",
     "Spectrum",
     "UsageError",
     "__version__",
     "cross_sections",
-    "generate",
+    "generate_events",
     "higgsino_spectrum",
     "read_metadata",
 ]
@@ -29,7 +30,11 @@ def __dir__() -> list[str]:
 
 def __getattr__(name: str) -> object:
     # numba-heavy modules load on first use, so `import higgsino_sim` and `hsim --help` stay fast
-    if name == "generate":
+    if name == "GenerateOptions":
+        from higgsino_sim.generate import GenerateOptions
+
+        return GenerateOptions
+    if name == "generate_events":
         from higgsino_sim.generate import run_generate
 
         return run_generate

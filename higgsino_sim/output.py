@@ -67,7 +67,11 @@ class EventWriter:
         self.sum_of_weights = 0.0
         self.n_events = 0
         self._schema = schema()
-        self._writer = pq.ParquetWriter(self.tmp, self._schema, compression="zstd")
+        # dictionary encoding only where values repeat (ids); on float columns it costs 4x
+        # the write time for nothing (measured: 0.35 -> 1.4 M events/s with zstd)
+        ids = [f.name for f in self._schema if f.name == "process" or f.name.endswith("_pdg")]
+        self._writer = pq.ParquetWriter(self.tmp, self._schema, compression="zstd",
+                                        use_dictionary=ids)
         subs = tables.subprocesses
         self._global_index = np.array([PROCESSES.index(sp.key) for sp in subs], dtype=np.int8)
         # list the chargino first (chi_a) when the kernel's k1 is the neutralino

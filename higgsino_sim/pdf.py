@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import importlib.util
+import itertools
 import logging
 import math
 import os
@@ -60,7 +61,7 @@ SLOT_PIDS: tuple[int, ...] = (-5, -4, -3, -2, -1, 21, 1, 2, 3, 4, 5)
 #: Metadata of sets whose .dat may come without its .info (the pythia8mc wheel ships only
 #: the .dat). NNPDF31_lo_as_0130 (LHAPDF id 315200): alpha_s(m_Z) = 0.130 at LO, i.e.
 #: one-loop running; pole masses m_c = 1.51 GeV, m_b = 4.92 GeV, m_t = 172.5 GeV and
-#: m_Z = 91.1876 GeV (NNPDF3.1 paper, arXiv:1706.00428, Sec. 2.2 and 3.1); at most five
+#: m_Z = 91.1876 GeV (NNPDF3.1 paper, arXiv:1706.00428, theory settings); at most five
 #: active flavours (the grid has no top column). The grid itself confirms m_b: its two Q
 #: subgrids meet at Q = 4.92 GeV. See docs/pdf.md.
 _BUILTIN_INFO: dict[str, dict[str, float]] = {
@@ -339,7 +340,7 @@ def load_pdf(name_or_path: str | os.PathLike[str] = DEFAULT_PDF) -> PdfSet:
         The file is corrupt, or a set without ``.info`` has no built-in metadata.
     """
     path = find_pdf(name_or_path).resolve()
-    name, member = _set_name(path)
+    name, _ = _set_name(path)
     info = path.parent / f"{name}.info"
     return _load_cached(str(path), _stamp(path), str(info), _stamp(info))
 
@@ -557,12 +558,13 @@ def _read_lhagrid1(
 def _build_grid(
     xs: np.ndarray, qs_sub: list[np.ndarray], xf_sub: list[np.ndarray]
 ) -> tuple[tuple[np.ndarray, ...], tuple[float, ...]]:
-    """Merge subgrids and precompute the x-direction cubic coefficients (LHAPDF 6.5).
+    """Merge subgrids and precompute the x-direction Hermite data (LHAPDF 6.5).
 
-    Coefficients as ``GridPDF::_computePolynomialCoefficients(logspace=true)``: slope at
-    knot i = mean of the neighbouring difference quotients in ln x (one-sided at the
-    ends); on interval i with VL, VH the values and VDL, VDH the slopes times the interval
-    width, a = VDH + VDL - 2 VH + 2 VL, b = 3 VH - 3 VL - 2 VDL - VDH, c = VDL, d = VL.
+    As ``GridPDF::_computePolynomialCoefficients(logspace=true)``: the slope at knot i is
+    the mean of the neighbouring difference quotients in ln x (one-sided at the ends); on
+    interval i we store VL, VDL, VH, VDH (values at both ends, slopes times the interval
+    width), from which LHAPDF forms a = VDH + VDL - 2 VH + 2 VL, b = 3 VH - 3 VL - 2 VDL
+    - VDH, c = VDL, d = VL; the kernel evaluates the same cubic in Hermite form.
     """
     q = np.concatenate(qs_sub)
     q2s = q * q
@@ -579,10 +581,10 @@ def _build_grid(
     vdl, vdh = slope[:-1] * dl, slope[1:] * dl
     nq = q2s.size
     coeffs = np.zeros((xs.size - 1, nq + 2, 4, 11))
-    coeffs[:, 1:-1, 0] = vdh + vdl - 2.0 * vh + 2.0 * vl
-    coeffs[:, 1:-1, 1] = 3.0 * vh - 3.0 * vl - 2.0 * vdl - vdh
-    coeffs[:, 1:-1, 2] = vdl
-    coeffs[:, 1:-1, 3] = vl
+    coeffs[:, 1:-1, 0] = vl
+    coeffs[:, 1:-1, 1] = vdl
+    coeffs[:, 1:-1, 2] = vh
+    coeffs[:, 1:-1, 3] = vdh
     q_mode = _interval_modes(q2s)
     thresholds = tuple(float(s[0]) for s in qs_sub[1:])
     grid = (
@@ -654,16 +656,19 @@ def _read_info(path: Path) -> dict[str, object]:
         if key is not None:  # continuing a multi-line flow list
             buf += " " + s.strip()
             if buf.count("[") <= buf.count("]"):
-                out[key] = [_parse_scalar(t) for t in buf.strip()[1:-1].split(",") if t.strip()]
+                body = buf[buf.index("[") + 1 : buf.rindex("]")]
+                out[key] = [_parse_scalar(t) for t in body.split(",") if t.strip()]
                 key = None
             continue
         m = re.match(r"^([A-Za-z_][\w]*)\s*:\s*(.*)$", s)
         if m is None:
             continue
         k, v = m[1], m[2].strip()
+        if v[:1] not in ("'", '"') and " #" in v:  # trailing comment
+            v = v.split(" #", 1)[0].rstrip()
         if v.startswith("["):
             if v.count("[") <= v.count("]"):
-                out[k] = [_parse_scalar(t) for t in v[1:v.rindex("]")].split(",") if t.strip()]
+                out[k] = [_parse_scalar(t) for t in v[1 : v.rindex("]")].split(",") if t.strip()]
             else:
                 key, buf = k, v
         else:
@@ -718,7 +723,9 @@ def _alphas_table(
         msg = f"{src}: AlphaS_OrderQCD = {order} without an AlphaS_Qs table (only 0-2 supported)"
         raise PdfFormatError(msg)
     nf_max = int(meta.get("NumFlavors", 5))  # type: ignore[call-overload]
-    masses = [_meta_float(meta, k, src) for k in ("MCharm", "MBottom", "MTop")[: max(0, nf_max - 3)]]
+    masses = [
+        _meta_float(meta, k, src) for k in ("MCharm", "MBottom", "MTop")[: max(0, nf_max - 3)]
+    ]
     q2s, vals = running_alphas_table(as_mz, mz, order, masses, q_lo, q_hi, _ALPHAS_TABLE_STEP)
     grid = (q2s, np.log(q2s), vals, _interval_modes(q2s))
     loops = order + 1
@@ -805,7 +812,7 @@ def running_alphas_table(
         return 3 + sum(1 for t in lthr if lq > t)
 
     knots: list[float] = []
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    for a, b in itertools.pairwise(bounds):
         k0 = math.floor((a - lmz) / step) + 1
         k1 = math.ceil((b - lmz) / step) - 1
         inner = [lmz + k * step for k in range(k0, k1 + 1)]
@@ -821,8 +828,9 @@ def running_alphas_table(
         for i in idx:
             lt = lk[i]
             # cross thresholds between l_cur and lt one by one
-            crossing = sorted((t for t in lthr if min(l_cur, lt) < t < max(l_cur, lt)),
-                              reverse=direction < 0)
+            crossing = sorted(
+                (t for t in lthr if min(l_cur, lt) < t < max(l_cur, lt)), reverse=direction < 0
+            )
             for t in crossing:
                 a_cur = _run(a_cur, l_cur, t, nf_at(0.5 * (l_cur + t)), order)
                 l_cur = t

@@ -9,9 +9,10 @@ The grid tuples are built by :func:`higgsino_sim.pdf.load_pdf` and passed as-is:
         Q^2 knots [GeV^2] of all subgrids, concatenated; a flavour threshold appears
         twice (last knot of one subgrid, first knot of the next), as in LHAPDF >= 6.4.
     coeffs : float64 (nx - 1, nq + 2, 4, 11)
-        Per x interval, Q^2 knot row (shifted by one: rows 0 and nq + 1 are zero padding)
-        and output slot (PDG id + 5, gluon in slot 5), the coefficients (a, b, c, d) of the
-        cubic a t^3 + b t^2 + c t + d in t = (ln x - ln x_i) / (ln x_{i+1} - ln x_i).
+        Per x interval i, Q^2 knot row (shifted by one: rows 0 and nq + 1 are zero
+        padding) and output slot (PDG id + 5, gluon in slot 5), the Hermite data
+        (VL, VDL, VH, VDH): x f at x_i and x_{i+1} and the slopes d(x f)/d ln x there
+        times the interval width ln x_{i+1} - ln x_i.
     q_mode : int64 (nq - 1,)
         Per Q^2 interval: 0 interior (central differences at both ends), 1 first interval
         of a subgrid, 2 last interval of a subgrid, 3 subgrid of two knots (linear),
@@ -36,8 +37,10 @@ A. Buckley et al., Eur. Phys. J. C75 (2015) 132, arXiv:1412.7420, Sec. 3):
   subgrid.
 
 Both Hermite stages are linear in the knot values, so the kernel forms the 4 x 4 weights
-(Q^2 weights times the cubic's powers of t) once per point and applies them to all eleven
-flavours; the arithmetic order differs from LHAPDF's only at the rounding level.
+(Q^2 row weights times the x Hermite basis) once per point and applies them to all eleven
+flavours; the arithmetic order differs from LHAPDF's only at the rounding level (LHAPDF
+expands the x cubic into powers of t; the Hermite form used here returns knot values
+exactly at both ends of an interval).
 
 Extrapolation: LHAPDF's "nearest" extrapolator: x and Q^2 are frozen at the grid edges.
 x > 1 gives 0; x <= 0, Q^2 <= 0 or NaN give NaN. See docs/pdf.md.
@@ -112,15 +115,16 @@ def xfx_all(grid, x, q2, out):
     tq = (math.log(q2) - log_q2s[iq]) / d1
     mode = q_mode[iq]
 
-    # Weights of the four Q^2 rows (q_{i-1}, q_i, q_{i+1}, q_{i+2}) and powers of tx.
+    # Weights of the four Q^2 rows (q_{i-1}, q_i, q_{i+1}, q_{i+2}) and x Hermite basis.
     if mode == 3:  # two-knot subgrid: bilinear in (ln x, ln Q^2)
         w0 = 0.0
         w1 = 1.0 - tq
         w2 = tq
         w3 = 0.0
-        b0 = tx  # (1 - t) d + t (a + b + c + d)
-        b1 = tx
+        b0 = 1.0 - tx  # linear in ln x between VL and VH
+        b1 = 0.0
         b2 = tx
+        b3 = 0.0
     else:
         t2 = tq * tq
         t3 = t2 * tq
@@ -151,16 +155,19 @@ def xfx_all(grid, x, q2, out):
         w1 = h00 + h10 * l1 + h11 * u1
         w2 = h01 + h10 * l2 + h11 * u2
         w3 = h11 * u3
-        b1 = tx * tx
-        b0 = b1 * tx
-        b2 = tx
+        s2 = tx * tx
+        s3 = s2 * tx
+        b0 = 2.0 * s3 - 3.0 * s2 + 1.0
+        b1 = s3 - 2.0 * s2 + tx
+        b2 = -2.0 * s3 + 3.0 * s2
+        b3 = s3 - s2
 
     # coeffs rows are shifted by one: row iq + j holds Q^2 knot iq - 1 + j, j = 0..3.
-    # 16 weights (Q^2 row weight times power of tx) applied to all flavours.
-    a0, a1, a2, a3 = w0 * b0, w0 * b1, w0 * b2, w0
-    e0, e1, e2, e3 = w1 * b0, w1 * b1, w1 * b2, w1
-    g0, g1, g2, g3 = w2 * b0, w2 * b1, w2 * b2, w2
-    k0, k1, k2, k3 = w3 * b0, w3 * b1, w3 * b2, w3
+    # 16 weights (Q^2 row weight times x Hermite basis) applied to all flavours.
+    a0, a1, a2, a3 = w0 * b0, w0 * b1, w0 * b2, w0 * b3
+    e0, e1, e2, e3 = w1 * b0, w1 * b1, w1 * b2, w1 * b3
+    g0, g1, g2, g3 = w2 * b0, w2 * b1, w2 * b2, w2 * b3
+    k0, k1, k2, k3 = w3 * b0, w3 * b1, w3 * b2, w3 * b3
     for f in range(N_SLOTS):
         out[f] = (
             (

@@ -7,19 +7,21 @@ import higgsino_sim
 
 def test_dir_is_the_public_api() -> None:
     assert dir(higgsino_sim) == [
-        "PROCESSES",
+        "GenerateOptions",
         "HsimError",
+        "PROCESSES",
         "Spectrum",
         "UsageError",
         "__version__",
         "cross_sections",
-        "generate",
+        "generate_events",
         "higgsino_spectrum",
         "read_metadata",
     ]
 
 
 def test_lazy_attributes_resolve() -> None:
-    assert callable(higgsino_sim.generate)
+    assert callable(higgsino_sim.generate_events)
+    assert callable(higgsino_sim.GenerateOptions)
     assert callable(higgsino_sim.cross_sections)
     assert callable(higgsino_sim.read_metadata)
