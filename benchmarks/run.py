@@ -31,7 +31,8 @@ def _run(args: list[str], env: dict[str, str]) -> tuple[float, dict[str, object]
 
     out = Path(args[args.index("-o") + 1])
     t = time.perf_counter()
-    subprocess.run(RUN + args, check=True, env=env, stdout=subprocess.DEVNULL)
+    # cwd: never the repository root, whose source folder would shadow the installed package
+    subprocess.run(RUN + args, check=True, env=env, stdout=subprocess.DEVNULL, cwd=out.parent)
     wall = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     md = read_metadata(out)

@@ -98,6 +98,8 @@ def xfx_all(grid, x, q2, out):
     Notes
     -----
     LHAPDF "logcubic" interpolation with "nearest" extrapolation (module docstring).
+    Declared ``inline="always"``: it is inlined into the calling kernel (no call overhead;
+    the caller's ``error_model`` applies). No allocation; two branch-free binary searches.
     """
     xs, log_xs, q2s, log_q2s, coeffs, q_mode = grid
     # Invalid input (also NaN) gives NaN, x > 1 gives 0; both are applied at the end so

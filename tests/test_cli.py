@@ -87,8 +87,8 @@ def test_xsec_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
         assert row["k_factor"] == pytest.approx(row["nlo_nll_fb"] / row["lo_inclusive_fb"])
 
 
-def test_console_script_version_is_fast() -> None:
+def test_console_script_version_is_fast(tmp_path: Path) -> None:
     env = dict(os.environ)
     out = subprocess.run([sys.executable, "-m", "higgsino_sim", "--version"], check=True,
-                         capture_output=True, text=True, env=env)
+                         capture_output=True, text=True, env=env, cwd=tmp_path)
     assert out.stdout.startswith("hsim ")
