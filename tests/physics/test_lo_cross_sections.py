@@ -87,3 +87,31 @@ def test_k_factors_and_charge_asymmetry(pdf) -> None:
     nlo_ratio = rows["c1p_n2"].nlo_nll_fb / rows["c1m_n2"].nlo_nll_fb
     assert lo_ratio > 1.4
     assert lo_ratio == pytest.approx(nlo_ratio, rel=0.03)
+
+
+@pytest.mark.physics
+def test_normalised_cross_sections_reproduce_the_tables_at_their_mass_points(pdf) -> None:  # noqa: ANN001
+    """At a table mass point (150 GeV, degenerate: dm = 1 MeV) the normalised inclusive
+    cross sections are the WG values (reference README section 1.2; CTEQ6.6 N_iC1+- and the
+    envelope N1N2 and C1C1 tables) to 0.1 %."""
+    spec = higgsino_spectrum(150.0, 0.001)
+    rows = {r.process: r for r in cross_sections(spec, PROCESSES, pdf, SQRT_S, entropy=3)}
+    published = {"c1p_n2": 772.06, "c1m_n2": 437.89, "c1p_n1": 772.06, "c1m_n1": 437.89,
+                 "n2_n1": 715.14, "c1p_c1m": 689.592}
+    for key, ref in published.items():
+        assert rows[key].nlo_nll_fb == pytest.approx(ref, rel=1e-3), key
+        assert rows[key].k_factor * rows[key].lo_inclusive_fb == pytest.approx(
+            rows[key].nlo_nll_fb, rel=1e-12)
+
+
+@pytest.mark.physics
+@pytest.mark.parametrize("sqrt_s", [13_600.0, 14_000.0])
+def test_other_energies_are_normalised_with_a_stated_source(sqrt_s: float, pdf) -> None:  # noqa: ANN001
+    rows = cross_sections(SPEC, PROCESSES, pdf, sqrt_s, entropy=4)
+    lo13 = {r.process: r for r in cross_sections(SPEC, PROCESSES, pdf, SQRT_S, entropy=4)}
+    for r in rows:
+        assert r.lo_inclusive_fb > lo13[r.process].lo_inclusive_fb  # more energy, more sigma
+        assert r.nlo_nll_fb > 0
+        assert r.source
+    if sqrt_s == 14_000.0:
+        assert all("K-factor" in r.source for r in rows)
