@@ -90,7 +90,7 @@ def test_k_factors_and_charge_asymmetry(pdf) -> None:
 
 
 @pytest.mark.physics
-def test_normalised_cross_sections_reproduce_the_tables_at_their_mass_points(pdf) -> None:  # noqa: ANN001
+def test_normalised_cross_sections_reproduce_the_tables_at_their_mass_points(pdf) -> None:
     """At a table mass point (150 GeV, degenerate: dm = 1 MeV) the normalised inclusive
     cross sections are the WG values (reference README section 1.2; CTEQ6.6 N_iC1+- and the
     envelope N1N2 and C1C1 tables) to 0.1 %."""
@@ -106,7 +106,7 @@ def test_normalised_cross_sections_reproduce_the_tables_at_their_mass_points(pdf
 
 @pytest.mark.physics
 @pytest.mark.parametrize("sqrt_s", [13_600.0, 14_000.0])
-def test_other_energies_are_normalised_with_a_stated_source(sqrt_s: float, pdf) -> None:  # noqa: ANN001
+def test_other_energies_are_normalised_with_a_stated_source(sqrt_s: float, pdf) -> None:
     rows = cross_sections(SPEC, PROCESSES, pdf, sqrt_s, entropy=4)
     lo13 = {r.process: r for r in cross_sections(SPEC, PROCESSES, pdf, SQRT_S, entropy=4)}
     for r in rows:
