@@ -40,9 +40,12 @@ def _finite(text: str) -> float:
 
 def _count(text: str) -> int:
     try:
-        value = int(float(text)) if "e" in text.lower() else int(text)
+        number = float(text)  # accepts 1e6
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not number.is_integer():
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}")
+    value = int(number)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value

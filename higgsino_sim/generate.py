@@ -9,7 +9,6 @@ are concatenated in index order, so the table is the same for any ``threads`` an
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 import time
@@ -34,8 +33,6 @@ from higgsino_sim.rng import (
 )
 from higgsino_sim.spectrum import Spectrum, higgsino_spectrum
 from higgsino_sim.xsec import ProcessXsec, cross_sections, totals
-
-log = logging.getLogger(__name__)
 
 #: Trial points per RNG block (fixed: changing it changes the events of a seed).
 BLOCK_TRIALS = 16_384
@@ -215,9 +212,9 @@ class _Sampler:
         )
         return out_f[:n], out_i[:n], trial_w, trial_p, bins
 
-    def blocks(self, phase: int, w_max: float, start: int = 0) -> Iterator[tuple]:
-        """Blocks start, start+1, ... in order, computed ``n_threads`` at a time."""
-        index = start
+    def blocks(self, phase: int, w_max: float) -> Iterator[tuple]:
+        """Blocks 0, 1, 2, ... of ``phase`` in order, computed ``n_threads`` at a time."""
+        index = 0
         while True:
             batch = range(index, index + 2 * self.n_threads)
             yield from self.pool.map(lambda i: self.block(phase, i, w_max), batch)
@@ -237,7 +234,22 @@ class _Sampler:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _integrate(sampler: _Sampler, n_proc: int) -> dict[str, object]:
+@dataclass(frozen=True, slots=True)
+class _Integration:
+    """Result of the integration phase (cross sections in fb)."""
+
+    sigma: np.ndarray  # normalised sigma(cut) per subprocess
+    sigma_err: np.ndarray
+    total: float  # normalised sigma(cut), all subprocesses
+    total_err: float
+    lo_total: float  # the same without the K-factors
+    lo_total_err: float
+    w_max: float
+    truncated_fraction: float
+    n_trials: int
+
+
+def _integrate(sampler: _Sampler, n_proc: int) -> _Integration:
     """Integration phase: sigma(cut) per subprocess with MC errors and the unweighting bound."""
     ws, ps = [], []
     blocks = sampler.blocks(PHASE_INTEGRATION, 0.0)
@@ -250,18 +262,19 @@ def _integrate(sampler: _Sampler, n_proc: int) -> dict[str, object]:
     n = w.size
     sig = np.array([w[p == k].sum() / n for k in range(n_proc)])
     sig2 = np.array([(w[p == k] ** 2).sum() / n for k in range(n_proc)])
-    err = np.sqrt(np.maximum(sig2 - sig**2, 0.0) / (n - 1))
-    total = w.mean()
-    total_err = w.std(ddof=1) / math.sqrt(n)
     w_lo = w / sampler.kfac[p]  # the same points without the K-factors
-    lo_total = w_lo.mean()
-    lo_total_err = w_lo.std(ddof=1) / math.sqrt(n)
     w_max = _truncation_bound(w, TRUNCATION_FRACTION)
-    truncated = float(np.maximum(w - w_max, 0.0).sum() / w.sum())
-    return {"sigma": sig, "sigma_err": err, "total": total, "total_err": total_err,
-            "lo_total": lo_total, "lo_total_err": lo_total_err,
-            "w_max": w_max, "truncated_fraction": truncated, "n_trials": n,
-            "mean_over_max": total / w_max}
+    return _Integration(
+        sigma=sig,
+        sigma_err=np.sqrt(np.maximum(sig2 - sig**2, 0.0) / (n - 1)),
+        total=float(w.mean()),
+        total_err=float(w.std(ddof=1) / math.sqrt(n)),
+        lo_total=float(w_lo.mean()),
+        lo_total_err=float(w_lo.std(ddof=1) / math.sqrt(n)),
+        w_max=w_max,
+        truncated_fraction=float(np.maximum(w - w_max, 0.0).sum() / w.sum()),
+        n_trials=n,
+    )
 
 
 def _rechunk(pieces: Iterator[tuple[np.ndarray, np.ndarray]], chunk: int
@@ -347,13 +360,13 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
     proc_prob = nlo / nlo.sum()
     timing = {"xsec": time.perf_counter() - t0}
     sampler = _Sampler(tables, pdf, opts, proc_prob, kfac, entropy)
-    t1 = time.perf_counter()
-    sampler.adapt()
-    timing["adaptation"] = time.perf_counter() - t1
     writer = EventWriter(Path(opts.output), tables)
     stats: dict[str, float] = {}
     per_process: dict[str, dict[str, float]] = {}
     try:
+        t1 = time.perf_counter()
+        sampler.adapt()
+        timing["adaptation"] = time.perf_counter() - t1
         if opts.weighted:
             pieces = _weighted_pieces(sampler, opts.n_events, stats)
             for f, i in _rechunk(pieces, opts.chunk_events):
@@ -366,31 +379,26 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
             integ = _integrate(sampler, len(opts.processes))
             timing["integration"] = time.perf_counter() - t1
             t1 = time.perf_counter()
-            sigma_norm = float(integ["total"])  # type: ignore[arg-type]
-            sigma_norm_err = float(integ["total_err"])  # type: ignore[arg-type]
-            event_weight = sigma_norm / opts.n_events
-            writer.event_weight = event_weight
-            pieces = _unweighted_pieces(sampler, float(integ["w_max"]),  # type: ignore[arg-type]
-                                        opts.n_events, stats)
+            sigma_norm, sigma_norm_err = integ.total, integ.total_err
+            writer.event_weight = sigma_norm / opts.n_events
+            pieces = _unweighted_pieces(sampler, integ.w_max, opts.n_events, stats)
             for f, i in _rechunk(pieces, opts.chunk_events):
                 writer.write(f, i)
             timing["generation_and_write"] = time.perf_counter() - t1
-            sig, err = integ["sigma"], integ["sigma_err"]
             for k, r in enumerate(xs):
                 per_process[r.process] = {
-                    "sigma_lo_cut_fb": float(sig[k] / kfac[k]),  # type: ignore[index]
-                    "sigma_lo_cut_err_fb": float(err[k] / kfac[k]),  # type: ignore[index]
-                    "sigma_normalised_cut_fb": float(sig[k]),  # type: ignore[index]
-                    "sigma_normalised_cut_err_fb": float(err[k]),  # type: ignore[index]
+                    "sigma_lo_cut_fb": float(integ.sigma[k] / kfac[k]),
+                    "sigma_lo_cut_err_fb": float(integ.sigma_err[k] / kfac[k]),
+                    "sigma_normalised_cut_fb": float(integ.sigma[k]),
+                    "sigma_normalised_cut_err_fb": float(integ.sigma_err[k]),
                 }
             stats.update(
                 n_events=opts.n_events,
-                n_trials_integration=int(integ["n_trials"]),  # type: ignore[arg-type]
-                truncated_fraction=float(integ["truncated_fraction"]),  # type: ignore[arg-type]
-                w_max_fb=float(integ["w_max"]),  # type: ignore[arg-type]
+                n_trials_integration=integ.n_trials,
+                truncated_fraction=integ.truncated_fraction,
+                w_max_fb=integ.w_max,
             )
-            sigma_lo = float(integ["lo_total"])  # type: ignore[arg-type]
-            sigma_lo_err = float(integ["lo_total_err"])  # type: ignore[arg-type]
+            sigma_lo, sigma_lo_err = integ.lo_total, integ.lo_total_err
         meta: dict[str, object] = {
             "tool": "higgsino-sim",
             "version": __version__,

@@ -85,7 +85,7 @@ def vegas_map(r, edges, d, bins, t):
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
-def _pick(r, p, proc_prob):
+def _pick(r, proc_prob):
     acc = 0.0
     for k in range(proc_prob.size):
         acc += proc_prob[k]
@@ -155,7 +155,7 @@ def sample_block_2to3(
     for t in range(n_trials):
         trial_w[t] = 0.0
         r_proc = rng.random()
-        p = _pick(r_proc, 0, proc_prob)
+        p = _pick(r_proc, proc_prob)
         trial_p[t] = p
         ma = proc_m[p, 0]
         mb = proc_m[p, 1]

@@ -31,6 +31,7 @@ BASE = ["generate", "--mass", "115", "--dm", "1.5", "-n", "200", "--seed", "3"]
         ["-n", "0"],
         ["-n", "-5"],
         ["-n", "ten"],
+        ["-n", "2.5e0"],
         ["--processes", "c1p_n2,bogus"],
         ["--pdf", "NoSuchSet_lo"],
         ["--min-recoil", "10"],
