@@ -79,9 +79,24 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_seed, default=None, help="master seed (default: fresh)")
 
 
+def _add_decay_options(p: argparse.ArgumentParser) -> None:
+    from higgsino_sim.decays import PRESETS
+
+    p.add_argument("--br-preset", default="physical", choices=PRESETS,
+                   help="branching fractions: physical (computed, default) or cms-sus-24-003 "
+                        "(B(Z*->ee) = B(Z*->mumu) = 5 %%, chargino 100 %% to one pion)")
+    p.add_argument("--br", action="append", default=[], metavar="STATE:CHANNEL=VALUE",
+                   help="set one branching fraction, e.g. --br 'chi20:chi10 mu mu=0.1' (the "
+                        "other channels of the state are rescaled; repeatable)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `hsim` argument parser."""
-    from higgsino_sim.generate import DEFAULT_CHUNK_EVENTS, DEFAULT_MIN_RECOIL_GEV
+    from higgsino_sim.generate import (
+        DEFAULT_BFIELD_T,
+        DEFAULT_CHUNK_EVENTS,
+        DEFAULT_MIN_RECOIL_GEV,
+    )
 
     parser = _Parser(prog="hsim", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"hsim {__version__}")
@@ -101,6 +116,17 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--threads", type=int, default=0, help="threads (default: all cores)")
     gen.add_argument("--chunk-events", type=_count, default=DEFAULT_CHUNK_EVENTS,
                      help="events per Parquet row group (memory bound)")
+    _add_decay_options(gen)
+    gen.add_argument("--bfield", type=_finite, default=DEFAULT_BFIELD_T,
+                     help=f"solenoid field [T] for the truth d0/dz (default {DEFAULT_BFIELD_T:g})")
+
+    spc = sub.add_parser("spectrum", help="masses, widths, c*tau and branching fractions")
+    spc.add_argument("--mass", type=_finite, required=True, help="m(chi1+-) [GeV]")
+    spc.add_argument("--dm", type=_finite, required=True, help="m(chi1+-) - m(chi10) [GeV]")
+    spc.add_argument("--dm0", type=_finite, default=None,
+                     help="m(chi20) - m(chi10) [GeV] (default: 2 * dm)")
+    _add_decay_options(spc)
+    spc.add_argument("--json", action="store_true", help="print JSON")
 
     xs = sub.add_parser("xsec", help="LO and NLO+NLL cross sections per subprocess")
     _add_model_options(xs)
@@ -118,11 +144,13 @@ def _cmd_generate(args: argparse.Namespace, argv: Sequence[str]) -> int:
         n_events=args.events, seed=args.seed, sqrt_s=args.sqrt_s, min_recoil=args.min_recoil,
         weighted=args.weighted, pdf=args.pdf, output=output,
         allow_extrapolation=args.allow_extrapolation, threads=args.threads,
-        chunk_events=args.chunk_events, command=shlex.join(["hsim", *argv]),
+        chunk_events=args.chunk_events, br_preset=args.br_preset, br=tuple(args.br),
+        bfield=args.bfield, command=shlex.join(["hsim", *argv]),
     )
     res = run_generate(opts)
     md = res.metadata
     _print_spectrum(md["spectrum"])  # type: ignore[arg-type]
+    _print_decays(res.decays.summary())
     _print_xsec(res.xsecs)
     print()
     print(f"generation cut: jet pT > {opts.min_recoil:g} GeV at sqrt(s) = {opts.sqrt_s:g} GeV")
@@ -145,6 +173,40 @@ def _print_spectrum(spec: dict[str, float]) -> None:
     print(f"  m(chi10)  = {spec['m_chi10_gev']:.4f} GeV (eigenvalue {spec['signed_m_chi10_gev']:+.4f})")
     print(f"  m(chi20)  = {spec['m_chi20_gev']:.4f} GeV (eigenvalue {spec['signed_m_chi20_gev']:+.4f})")
     print(f"  dm = {spec['dm_gev']:.4g} GeV, dm0 = {spec['dm0_gev']:.4g} GeV")
+
+
+def _print_decays(summary: dict[str, object]) -> None:
+    widths = summary["widths_gev"]
+    ctau = summary["ctau_mm"]
+    brs = summary["branching_fractions"]
+    partial = summary["partial_widths_gev"]
+    print(f"decays (branching fractions: {summary['br_preset']}"
+          + (f", overrides {', '.join(summary['br_overrides'])}" if summary["br_overrides"]
+             else "") + "):")  # type: ignore[arg-type]
+    for state in ("chi20", "chi1pm"):
+        print(f"  {state}: width {widths[state]:.4e} GeV, c*tau {ctau[state]:.4g} mm")  # type: ignore[index]
+        for ch, br in brs[state].items():  # type: ignore[index]
+            if br > 0 or partial[state][ch] > 0:  # type: ignore[index]
+                print(f"    {ch:14s} BR {br:9.4%}   partial width "
+                      f"{partial[state][ch]:.4e} GeV")  # type: ignore[index]
+    print("  chi10: stable")
+    for note in summary["notes"]:  # type: ignore[attr-defined]
+        print(f"  note: {note}")
+
+
+def _cmd_spectrum(args: argparse.Namespace) -> int:
+    from higgsino_sim.decays import decay_model
+    from higgsino_sim.spectrum import higgsino_spectrum
+
+    spec = higgsino_spectrum(args.mass, args.dm, args.dm0)
+    model = decay_model(spec, args.br_preset, args.br)
+    summary = model.summary()
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        _print_spectrum(spec.as_dict())
+        _print_decays(summary)
+    return 0
 
 
 def _print_xsec(rows: Sequence[object]) -> None:
@@ -196,6 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "generate":
             return _cmd_generate(args, argv)
+        if args.command == "spectrum":
+            return _cmd_spectrum(args)
         return _cmd_xsec(args)
     except (UsageError, OutsideTableError) as exc:
         # bad option values, impossible spectra, unknown PDF sets, masses off the tables

@@ -54,3 +54,27 @@ QUARK_CHARGE = {1: -1.0 / 3.0, 2: 2.0 / 3.0, 3: -1.0 / 3.0, 4: 2.0 / 3.0, 5: -1.
 QUARK_T3 = {1: -0.5, 2: 0.5, 3: -0.5, 4: 0.5, 5: -0.5}
 UP_TYPE = (2, 4)
 DOWN_TYPE = (1, 3, 5)
+
+#: hbar c [GeV mm] (CODATA, via scipy.constants): c*tau = HBARC_GEV_MM / Gamma.
+HBARC_GEV_MM: float = scipy.constants.hbar * scipy.constants.c / (scipy.constants.e * 1e9) * 1e3
+
+
+def mass(pdgid: int) -> float:
+    """PDG mass [GeV] of ``pdgid`` from the ``particle`` package."""
+    return _mass_width(pdgid)[0]
+
+
+def charge(pdgid: int) -> float:
+    """Electric charge [e] of ``pdgid`` from the ``particle`` package."""
+    return float(Particle.from_pdgid(pdgid).charge)
+
+
+#: Pseudoscalar decay constants [GeV], normalisation <0|A_mu|P(p)> = i F_P p_mu
+#: (F_pi ~ 130 MeV): PDG 2024 review "Leptonic decays of charged pseudoscalar mesons",
+#: f_pi+ = 130.2 +- 1.2 MeV and f_K+ = 155.7 +- 0.3 MeV (FLAG averages quoted there).
+F_PI: float = 0.1302
+F_K: float = 0.1557
+
+#: alpha_s(m_Z) for the (1 + alpha_s/pi) correction of quark-level decay modes
+#: (PDG 2024 world average 0.1180 +- 0.0009).
+ALPHA_S_MZ: float = 0.1180

@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from higgsino_sim import constants as sm
 from higgsino_sim._version import __version__
+from higgsino_sim.decays import DecayModel, KernelTables, decay_model, kernel_tables
 from higgsino_sim.errors import UsageError
 from higgsino_sim.pdf import DEFAULT_PDF, PdfSet, load_pdf
 from higgsino_sim.processes import PROCESSES, ProcessTables, build_subprocess, pack
 from higgsino_sim.rng import (
     PHASE_ADAPTATION,
+    PHASE_DECAY,
     PHASE_GENERATION,
     PHASE_INTEGRATION,
     block_rng,
@@ -54,6 +58,8 @@ MIN_RECOIL_FLOOR_GEV = 20.0
 #: 100 GeV keeps every event that can pass either after resolution effects.
 DEFAULT_MIN_RECOIL_GEV = 100.0
 DEFAULT_CHUNK_EVENTS = 262_144
+#: Default solenoid field [T] for the truth impact parameters (CMS; ATLAS has 2 T).
+DEFAULT_BFIELD_T = 3.8
 #: Adaptive (VEGAS) map: bins per dimension, iterations x blocks of the adaptation phase,
 #: and the damping exponent of the grid refinement (Lepage 1978, Eq. 8 with alpha = 1.5).
 VEGAS_BINS = 50
@@ -80,6 +86,9 @@ class GenerateOptions:
     allow_extrapolation: bool = False
     threads: int = 0
     chunk_events: int = DEFAULT_CHUNK_EVENTS
+    br_preset: str = "physical"
+    br: tuple[str, ...] = ()
+    bfield: float = DEFAULT_BFIELD_T
     command: str = ""
 
 
@@ -90,11 +99,12 @@ class GenerateResult:
     output: Path
     spectrum: Spectrum
     xsecs: tuple[ProcessXsec, ...]
+    decays: DecayModel
     metadata: dict[str, object] = field(default_factory=dict)
 
 
-def validate(opts: GenerateOptions) -> Spectrum:
-    """Check every option before any work is done; return the spectrum.
+def validate(opts: GenerateOptions) -> tuple[Spectrum, DecayModel]:
+    """Check every option before any work is done; return the spectrum and its decays.
 
     Raises
     ------
@@ -122,6 +132,8 @@ def validate(opts: GenerateOptions) -> Spectrum:
         raise UsageError(f"--chunk-events must be positive, got {opts.chunk_events}")
     if opts.threads < 0:
         raise UsageError(f"--threads must be >= 0 (0 = all cores), got {opts.threads}")
+    if not math.isfinite(opts.bfield) or opts.bfield < 0:
+        raise UsageError(f"--bfield must be a field in tesla >= 0, got {opts.bfield:g}")
     out = Path(opts.output)
     if out.is_dir():
         raise UsageError(f"-o/--output {out} is a directory; give a file name")
@@ -130,7 +142,7 @@ def validate(opts: GenerateOptions) -> Spectrum:
         raise UsageError(f"-o/--output: directory {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise UsageError(f"-o/--output: directory {parent} is not writable")
-    return spec
+    return spec, decay_model(spec, opts.br_preset, opts.br)
 
 
 def _truncation_bound(weights: np.ndarray, fraction: float) -> float:
@@ -175,12 +187,51 @@ def refine_grid(edges: np.ndarray, bins: np.ndarray, w: np.ndarray) -> np.ndarra
     return new
 
 
+class Piece(NamedTuple):
+    """A run of events: hard-process rows (columns F_*/I_* of kernels.hard_process), the
+    legs in output order (chargino first) and their decays (kernels.decays layout)."""
+
+    f: np.ndarray
+    i: np.ndarray
+    leg_pdg: np.ndarray
+    leg_mom: np.ndarray
+    leg_f: np.ndarray
+    leg_i: np.ndarray
+    slot_i: np.ndarray
+    slot_f: np.ndarray
+
+    def head(self, n: int) -> Piece:
+        return Piece(*(a[:n] for a in self))
+
+
+def legs(tables: ProcessTables, f: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PDG ids [n, 2] and four-momenta [n, 2, 4] of the produced pair in output order
+    (the chargino first when there is one)."""
+    from higgsino_sim.kernels.hard_process import F_A, F_B, I_PROC
+
+    subs = tables.subprocesses
+    swap = np.array([abs(sp.pdg_a) != 1000024 and abs(sp.pdg_b) == 1000024 for sp in subs])
+    pdg = np.array([(sp.pdg_a, sp.pdg_b) for sp in subs], dtype=np.int64).reshape(-1, 2)
+    p = i[:, I_PROC]
+    sw = swap[p]
+    leg_pdg = np.where(sw[:, None], pdg[p][:, ::-1], pdg[p])
+    a, b = f[:, F_A : F_A + 4], f[:, F_B : F_B + 4]
+    leg_mom = np.empty((f.shape[0], 2, 4))
+    leg_mom[:, 0] = np.where(sw[:, None], b, a)
+    leg_mom[:, 1] = np.where(sw[:, None], a, b)
+    return leg_pdg, leg_mom
+
+
 class _Sampler:
     """Runs blocks of the 2 -> 3 sampling kernel; holds the packed tables and the PDF."""
 
     def __init__(self, tables: ProcessTables, pdf: PdfSet, opts: GenerateOptions,
-                 proc_prob: np.ndarray, kfac: np.ndarray, entropy: int) -> None:
+                 proc_prob: np.ndarray, kfac: np.ndarray, entropy: int,
+                 decays: KernelTables) -> None:
         self.tables = tables
+        self.decays = decays
+        self.decay_counters = np.zeros(2, dtype=np.int64)
+        self._lock = threading.Lock()
         self.pdf = pdf
         self.opts = opts
         self.proc_prob = proc_prob
@@ -212,12 +263,37 @@ class _Sampler:
         )
         return out_f[:n], out_i[:n], trial_w, trial_p, bins
 
+    def decay(self, index: int, f: np.ndarray, i: np.ndarray) -> Piece:
+        """Decay the events of generation block ``index`` on their own stream."""
+        from higgsino_sim.kernels import decays as kd
+
+        leg_pdg, leg_mom = legs(self.tables, f, i)
+        n = f.shape[0]
+        leg_f = np.empty((n, 2, kd.N_LF))
+        leg_i = np.empty((n, 2), dtype=np.int64)
+        slot_i = np.empty((n, kd.N_SLOTS, kd.N_SI), dtype=np.int64)
+        slot_f = np.empty((n, kd.N_SLOTS, kd.N_SF))
+        counters = np.zeros(2, dtype=np.int64)
+        kd.decay_block(block_rng(self.entropy, PHASE_DECAY, index), leg_pdg, leg_mom,
+                       *self.decays.kernel_args(), sm.ALPHA_S_MZ, sm.M_Z, self.opts.bfield,
+                       leg_f, leg_i, slot_i, slot_f, counters)
+        with self._lock:
+            self.decay_counters += counters
+        return Piece(f, i, leg_pdg, leg_mom, leg_f, leg_i, slot_i, slot_f)
+
+    def generation_block(self, index: int, w_max: float):
+        out_f, out_i, trial_w, trial_p, bins = self.block(PHASE_GENERATION, index, w_max)
+        return self.decay(index, out_f, out_i), trial_w, trial_p, bins
+
     def blocks(self, phase: int, w_max: float) -> Iterator[tuple]:
-        """Blocks 0, 1, 2, ... of ``phase`` in order, computed ``n_threads`` at a time."""
+        """Blocks 0, 1, 2, ... of ``phase`` in order, computed ``n_threads`` at a time
+        (generation blocks come with their decays: (Piece, trial_w, trial_p, bins))."""
         index = 0
+        fn = self.generation_block if phase == PHASE_GENERATION else (
+            lambda i, w: self.block(phase, i, w))
         while True:
             batch = range(index, index + 2 * self.n_threads)
-            yield from self.pool.map(lambda i: self.block(phase, i, w_max), batch)
+            yield from self.pool.map(lambda i: fn(i, w_max), batch)
             index += len(batch)
 
     def adapt(self) -> None:
@@ -277,39 +353,36 @@ def _integrate(sampler: _Sampler, n_proc: int) -> _Integration:
     )
 
 
-def _rechunk(pieces: Iterator[tuple[np.ndarray, np.ndarray]], chunk: int
-             ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Re-cut a stream of (float, int) event arrays into chunks of ``chunk`` rows."""
-    buf_f: list[np.ndarray] = []
-    buf_i: list[np.ndarray] = []
+def _rechunk(pieces: Iterator[Piece], chunk: int) -> Iterator[Piece]:
+    """Re-cut a stream of event pieces into chunks of ``chunk`` rows."""
+    buf: list[Piece] = []
     n = 0
-    for f, i in pieces:
-        buf_f.append(f)
-        buf_i.append(i)
-        n += f.shape[0]
+    for piece in pieces:
+        buf.append(piece)
+        n += piece.f.shape[0]
         while n >= chunk:
-            all_f, all_i = np.concatenate(buf_f), np.concatenate(buf_i)
-            yield all_f[:chunk], all_i[:chunk]
-            buf_f, buf_i = [all_f[chunk:]], [all_i[chunk:]]
+            whole = Piece(*(np.concatenate(cols) for cols in zip(*buf, strict=True)))
+            yield whole.head(chunk)
+            buf = [Piece(*(a[chunk:] for a in whole))]
             n -= chunk
     if n:
-        yield np.concatenate(buf_f), np.concatenate(buf_i)
+        yield Piece(*(np.concatenate(cols) for cols in zip(*buf, strict=True)))
 
 
 def _unweighted_pieces(sampler: _Sampler, w_max: float, n_events: int,
-                       stats: dict[str, float]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+                       stats: dict[str, float]) -> Iterator[Piece]:
     """Accepted events in block order until ``n_events``; weights set later by the writer."""
     done = 0
     n_trials = 0
     n_accepted = 0
     sum_w = 0.0
-    for out_f, out_i, trial_w, _, _ in sampler.blocks(PHASE_GENERATION, w_max):
+    for piece, trial_w, _, _ in sampler.blocks(PHASE_GENERATION, w_max):
         n_trials += trial_w.size
-        n_accepted += out_f.shape[0]
+        n_accepted += piece.f.shape[0]
         sum_w += float(trial_w.sum())
-        take = min(out_f.shape[0], n_events - done)
+        take = min(piece.f.shape[0], n_events - done)
         done += take
-        yield out_f[:take], out_i[:take]
+        yield piece.head(take)
         if done == n_events:
             break
     stats["n_trials_generation"] = n_trials
@@ -318,7 +391,7 @@ def _unweighted_pieces(sampler: _Sampler, w_max: float, n_events: int,
 
 
 def _weighted_pieces(sampler: _Sampler, n_trials: int,
-                     stats: dict[str, float]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+                     stats: dict[str, float]) -> Iterator[Piece]:
     """Every trial point with non-zero weight; weights w / n_trials [fb]."""
     from higgsino_sim.kernels.hard_process import F_WEIGHT
 
@@ -326,16 +399,17 @@ def _weighted_pieces(sampler: _Sampler, n_trials: int,
     kept = 0
     sum_w = sum_w2 = 0.0
     for b in range(-(-n_trials // BLOCK_TRIALS)):
-        out_f, out_i, trial_w, _, _ = next(blocks)
+        piece, trial_w, _, _ = next(blocks)
         tw = trial_w[: min(BLOCK_TRIALS, n_trials - b * BLOCK_TRIALS)]
         # kept events are the non-zero-weight trials, in trial order
         n_valid = int(np.count_nonzero(tw > 0))
-        f = out_f[:n_valid].copy()
+        piece = piece.head(n_valid)
+        f = piece.f.copy()
         f[:, F_WEIGHT] /= n_trials
         sum_w += float(tw.sum())
         sum_w2 += float((tw**2).sum())
         kept += n_valid
-        yield f, out_i[:n_valid]
+        yield piece._replace(f=f)
     mean = sum_w / n_trials
     var = max(sum_w2 / n_trials - mean**2, 0.0) / max(n_trials - 1, 1)
     stats["n_trials_generation"] = n_trials
@@ -348,7 +422,7 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
     """Generate events and write them to ``opts.output`` (Parquet). See the module docs."""
     from higgsino_sim.output import EventWriter
 
-    spec = validate(opts)
+    spec, decays = validate(opts)
     pdf = load_pdf(opts.pdf)
     entropy = master_entropy(opts.seed)
     t0 = time.perf_counter()
@@ -359,8 +433,11 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
     nlo = np.array([r.nlo_nll_fb for r in xs])
     proc_prob = nlo / nlo.sum()
     timing = {"xsec": time.perf_counter() - t0}
-    sampler = _Sampler(tables, pdf, opts, proc_prob, kfac, entropy)
-    writer = EventWriter(Path(opts.output), tables)
+    t1 = time.perf_counter()
+    dtab = kernel_tables(decays)
+    timing["decay_tables"] = time.perf_counter() - t1
+    sampler = _Sampler(tables, pdf, opts, proc_prob, kfac, entropy, dtab)
+    writer = EventWriter(Path(opts.output), tables, dtab.labels)
     stats: dict[str, float] = {}
     per_process: dict[str, dict[str, float]] = {}
     try:
@@ -369,8 +446,8 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
         timing["adaptation"] = time.perf_counter() - t1
         if opts.weighted:
             pieces = _weighted_pieces(sampler, opts.n_events, stats)
-            for f, i in _rechunk(pieces, opts.chunk_events):
-                writer.write(f, i)
+            for piece in _rechunk(pieces, opts.chunk_events):
+                writer.write(piece)
             sigma_norm = stats["sigma_generation_fb"]
             sigma_norm_err = stats["sigma_generation_err_fb"]
             sigma_lo = sigma_lo_err = None
@@ -382,8 +459,8 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
             sigma_norm, sigma_norm_err = integ.total, integ.total_err
             writer.event_weight = sigma_norm / opts.n_events
             pieces = _unweighted_pieces(sampler, integ.w_max, opts.n_events, stats)
-            for f, i in _rechunk(pieces, opts.chunk_events):
-                writer.write(f, i)
+            for piece in _rechunk(pieces, opts.chunk_events):
+                writer.write(piece)
             timing["generation_and_write"] = time.perf_counter() - t1
             for k, r in enumerate(xs):
                 per_process[r.process] = {
@@ -421,6 +498,10 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
             "cross_sections_inclusive_total": totals(xs),
             "importance_sampling": {"pt2_exponent": PT2_EXPONENT, "q2_exponent": Q2_EXPONENT,
                                     "dy_max": DY_MAX, "block_trials": BLOCK_TRIALS},
+            "decays": decays.summary(),
+            "bfield_t": opts.bfield,
+            "decay_sampling": {"dalitz_trials": int(sampler.decay_counters[0]),
+                               "envelope_violations": int(sampler.decay_counters[1])},
             **stats,
         }
         meta["sum_of_weights_fb"] = writer.sum_of_weights
@@ -432,4 +513,4 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
         raise
     finally:
         sampler.close()
-    return GenerateResult(Path(opts.output), spec, xs, meta)
+    return GenerateResult(Path(opts.output), spec, xs, decays, meta)

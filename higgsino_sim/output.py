@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -17,11 +19,17 @@ import pyarrow.parquet as pq
 
 from higgsino_sim.processes import PROCESSES, ProcessTables
 
+if TYPE_CHECKING:
+    from higgsino_sim.generate import Piece
+
 #: Key of the run metadata (JSON) in the Parquet footer.
 METADATA_KEY = "higgsino_sim"
 
 _PARTICLES = ("chi_a", "chi_b", "jet")
 _COMPONENTS = ("e", "px", "py", "pz")
+_LEGS = ("chi_a", "chi_b")
+_LEG_FLOATS = ("decay_x", "decay_y", "decay_z", "decay_rxy", "decay_ct")  # kernels.decays LF_*
+_SLOT_FLOATS = ("e", "px", "py", "pz", "vx", "vy", "vz", "d0", "dz")  # kernels.decays SF_*
 
 
 def schema() -> pa.Schema:
@@ -45,6 +53,15 @@ def schema() -> pa.Schema:
         pa.field("jet_phi", pa.float64()),
         pa.field("chichi_m", pa.float64()),
     ]
+    from higgsino_sim.kernels.decays import N_SLOTS
+
+    for leg in _LEGS:
+        fields.append(pa.field(f"{leg}_decay", pa.dictionary(pa.int8(), pa.string())))
+        fields += [pa.field(f"{leg}_{c}", pa.float64()) for c in _LEG_FLOATS]
+    for k in range(N_SLOTS):
+        fields.append(pa.field(f"dau{k}_pdg", pa.int32()))
+        fields.append(pa.field(f"dau{k}_mother", pa.int8()))
+        fields += [pa.field(f"dau{k}_{c}", pa.float64()) for c in _SLOT_FLOATS]
     return pa.schema(fields)
 
 
@@ -57,9 +74,11 @@ class EventWriter:
         Final file name.
     tables : ProcessTables
         The subprocesses of the run (maps kernel process indices to keys and ids).
+    channels : sequence of str
+        Decay channel labels ``STATE:CHANNEL`` indexed by the kernel's channel index.
     """
 
-    def __init__(self, path: Path, tables: ProcessTables) -> None:
+    def __init__(self, path: Path, tables: ProcessTables, channels: Sequence[str]) -> None:
         self.path = Path(path)
         self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.part")
         self.tables = tables
@@ -69,26 +88,25 @@ class EventWriter:
         self._schema = schema()
         # dictionary encoding only where values repeat (ids); on float columns it costs 4x
         # the write time for nothing (measured: 0.35 -> 1.4 M events/s with zstd)
-        ids = [f.name for f in self._schema if f.name == "process" or f.name.endswith("_pdg")]
+        ids = [f.name for f in self._schema
+               if f.name in ("process", "chi_a_decay", "chi_b_decay")
+               or f.name.endswith(("_pdg", "_mother"))]
         self._writer = pq.ParquetWriter(self.tmp, self._schema, compression="zstd",
                                         use_dictionary=ids)
         subs = tables.subprocesses
         self._global_index = np.array([PROCESSES.index(sp.key) for sp in subs], dtype=np.int8)
-        # list the chargino first (chi_a) when the kernel's k1 is the neutralino
-        self._swap = np.array([abs(sp.pdg_a) != 1000024 and abs(sp.pdg_b) == 1000024
-                               for sp in subs])
-        pdg = np.array([(sp.pdg_a, sp.pdg_b) for sp in subs], dtype=np.int32)
-        self._pdg_a = np.where(self._swap, pdg[:, 1], pdg[:, 0])
-        self._pdg_b = np.where(self._swap, pdg[:, 0], pdg[:, 1])
+        # channel names without the state (the leg's id says which state decayed)
+        self._channels = pa.array([c.split(":", 1)[1] for c in channels] or [""], pa.string())
 
-    def write(self, f: np.ndarray, i: np.ndarray) -> None:
-        """Append kernel output rows (columns ``F_*``/``I_*`` of kernels.hard_process)."""
+    def write(self, piece: Piece) -> None:
+        """Append a piece of events (hard process, legs in output order, decays)."""
+        from higgsino_sim.kernels import decays as kd
         from higgsino_sim.kernels import hard_process as hp
 
+        f, i = piece.f, piece.i
         p = i[:, hp.I_PROC]
-        swap = self._swap[p][:, None]
-        mom_a = np.where(swap, f[:, hp.F_B : hp.F_B + 4], f[:, hp.F_A : hp.F_A + 4])
-        mom_b = np.where(swap, f[:, hp.F_A : hp.F_A + 4], f[:, hp.F_B : hp.F_B + 4])
+        mom_a = piece.leg_mom[:, 0]
+        mom_b = piece.leg_mom[:, 1]
         mom_j = f[:, hp.F_J : hp.F_J + 4]
         if self.event_weight is not None:
             weight = np.full(f.shape[0], self.event_weight)
@@ -106,7 +124,8 @@ class EventWriter:
             "scale_gev": f[:, hp.F_MU],
             "alpha_s": f[:, hp.F_ALPHAS],
         }
-        pdgs = (self._pdg_a[p], self._pdg_b[p], i[:, hp.I_IDJ].astype(np.int32))
+        pdgs = (piece.leg_pdg[:, 0].astype(np.int32), piece.leg_pdg[:, 1].astype(np.int32),
+                i[:, hp.I_IDJ].astype(np.int32))
         for name, pdg, mom in zip(_PARTICLES, pdgs, (mom_a, mom_b, mom_j), strict=True):
             cols[f"{name}_pdg"] = pdg
             for k, c in enumerate(_COMPONENTS):
@@ -118,6 +137,18 @@ class EventWriter:
         pair = mom_a + mom_b
         cols["chichi_m"] = np.sqrt(np.maximum(
             pair[:, 0] ** 2 - pair[:, 1] ** 2 - pair[:, 2] ** 2 - pair[:, 3] ** 2, 0.0))
+        for leg, name in enumerate(_LEGS):
+            ch = piece.leg_i[:, leg]
+            cols[f"{name}_decay"] = pa.DictionaryArray.from_arrays(
+                pa.array(np.where(ch < 0, 0, ch).astype(np.int8), pa.int8(), mask=ch < 0),
+                self._channels)
+            for c, col in enumerate(_LEG_FLOATS):
+                cols[f"{name}_{col}"] = np.ascontiguousarray(piece.leg_f[:, leg, c])
+        for k in range(kd.N_SLOTS):
+            cols[f"dau{k}_pdg"] = piece.slot_i[:, k, kd.SI_PDG].astype(np.int32)
+            cols[f"dau{k}_mother"] = piece.slot_i[:, k, kd.SI_MOTHER].astype(np.int8)
+            for c, col in enumerate(_SLOT_FLOATS):
+                cols[f"dau{k}_{col}"] = np.ascontiguousarray(piece.slot_f[:, k, c])
         table = pa.Table.from_pydict(cols, schema=self._schema)
         self._writer.write_table(table)
         # cumsum accumulates sequentially: the total is identical for any chunking

@@ -63,7 +63,7 @@ class Subprocess:
     pairs: tuple[tuple[int, int, int, float], ...]  # (quark id, antiquark id, class, weight)
 
 
-def _w_chi_couplings(spec: Spectrum, i: int) -> tuple[float, float]:
+def w_chi_couplings(spec: Spectrum, i: int) -> tuple[float, float]:
     """(O^L_i, O^R_i) of W chi0_i chi1+ (Haber-Kane C.87 / Gunion-Haber; real mixing)."""
     n = spec.n_mix[i]
     u, v = spec.u_mix, spec.v_mix
@@ -72,7 +72,7 @@ def _w_chi_couplings(spec: Spectrum, i: int) -> tuple[float, float]:
     return o_l, o_r
 
 
-def _z_neutralino_couplings(spec: Spectrum, i: int, j: int) -> tuple[float, float]:
+def z_neutralino_couplings(spec: Spectrum, i: int, j: int) -> tuple[float, float]:
     """(O''^L_ij, O''^R_ij) of Z chi0_i chi0_j (Haber-Kane C.89; real mixing)."""
     ni, nj = spec.n_mix[i], spec.n_mix[j]
     o_l = -0.5 * ni[2] * nj[2] + 0.5 * ni[3] * nj[3]
@@ -108,7 +108,7 @@ def build_subprocess(key: str, spec: Spectrum) -> Subprocess:
     g = sm.G_WEAK
     if key in ("c1p_n2", "c1m_n2", "c1p_n1", "c1m_n1"):
         i = 1 if key.endswith("n2") else 0
-        o_l, o_r = _w_chi_couplings(spec, i)
+        o_l, o_r = w_chi_couplings(spec, i)
         m_ni = spec.signed_n2 if i == 1 else spec.signed_n1
         pdg_ni = PDG_N2 if i == 1 else PDG_N1
         a_l = g / math.sqrt(2.0)  # |V_CKM| goes into the pair weight
@@ -125,7 +125,7 @@ def build_subprocess(key: str, spec: Spectrum) -> Subprocess:
         return Subprocess(key, _LABELS[key], pdg_ni, -PDG_C1, m_ni, spec.m_c1, w, coup,
                           _w_pairs(-1))
     if key == "n2_n1":
-        o_l, o_r = _z_neutralino_couplings(spec, 1, 0)
+        o_l, o_r = z_neutralino_couplings(spec, 1, 0)
         gz = g / sm.COS_THETA_W
         coup = np.zeros((2, 1, 4), dtype=np.complex128)
         for c, q in ((0, 2), (1, 1)):

@@ -14,6 +14,7 @@ PHASE_LO_INCLUSIVE = 0
 PHASE_INTEGRATION = 1
 PHASE_GENERATION = 2
 PHASE_ADAPTATION = 3
+PHASE_DECAY = 4
 
 
 def master_entropy(seed: int | None) -> int:

@@ -12,10 +12,10 @@ from higgsino_sim.errors import UsageError
 from higgsino_sim.kernels.matrix_elements import me2_qqbar_chichi_g
 from higgsino_sim.processes import (
     PROCESSES,
-    _w_chi_couplings,
-    _z_neutralino_couplings,
     build_subprocess,
     parse_processes,
+    w_chi_couplings,
+    z_neutralino_couplings,
 )
 from higgsino_sim.spectrum import Spectrum, higgsino_spectrum
 
@@ -23,12 +23,12 @@ from higgsino_sim.spectrum import Spectrum, higgsino_spectrum
 def test_pure_higgsino_couplings_have_magnitude_one_half() -> None:
     # design section 3.1: |O_L| = |O_R| = 1/2 for W chi+ chi0_i in the pure-Higgsino limit
     spec = higgsino_spectrum(115.0, 1.5)
-    assert _w_chi_couplings(spec, 0) == pytest.approx((0.5, 0.5), abs=1e-15)  # vector
-    assert _w_chi_couplings(spec, 1) == pytest.approx((-0.5, 0.5), abs=1e-15)  # axial
+    assert w_chi_couplings(spec, 0) == pytest.approx((0.5, 0.5), abs=1e-15)  # vector
+    assert w_chi_couplings(spec, 1) == pytest.approx((-0.5, 0.5), abs=1e-15)  # axial
     # Z couples the two Higgsino neutralinos off-diagonally only
-    assert _z_neutralino_couplings(spec, 1, 0) == pytest.approx((-0.5, 0.5), abs=1e-15)
-    assert _z_neutralino_couplings(spec, 0, 0) == pytest.approx((0.0, 0.0), abs=1e-15)
-    assert _z_neutralino_couplings(spec, 1, 1) == pytest.approx((0.0, 0.0), abs=1e-15)
+    assert z_neutralino_couplings(spec, 1, 0) == pytest.approx((-0.5, 0.5), abs=1e-15)
+    assert z_neutralino_couplings(spec, 0, 0) == pytest.approx((0.0, 0.0), abs=1e-15)
+    assert z_neutralino_couplings(spec, 1, 1) == pytest.approx((0.0, 0.0), abs=1e-15)
 
 
 def test_spectrum_conventions() -> None:
