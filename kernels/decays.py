@@ -13,7 +13,9 @@ spectrum. Mode tables, indexed by mode k:
 Differential width of a three-body mode (PDG Review "Kinematics", Eq. 49.22, with the
 spin-averaged |M|^2 = sum / 2):
   dGamma = N_c |D(q^2)|^2 |F(q^2)|^2 K_QCD(q^2) sum|A|^2 / (512 pi^3 |M|^3) dq^2 dt,
-D = 1 / (q^2 - M_V^2 + i M_V Gamma_V), q^2 = m^2(f fbar'), t = m^2(chi' f). Two-body
+D = 1 / (q^2 - M_V^2 + i q^2 Gamma_V / M_V) (s-dependent width: at q^2 << M_V^2 a fixed
+width would wrongly lower the rate by Gamma_V^2 / M_V^2 ~ 7e-4), q^2 = m^2(f fbar'),
+t = m^2(chi' f). Two-body
 (PDG Eq. 49.18): Gamma = k |D(m_P^2)|^2 |b|^2 sum|A|^2 / (16 pi M^2).
 
 Sampling: the Dalitz plane is mapped to the unit square, q = q_lo + (q_hi - q_lo)(1 -
@@ -122,6 +124,16 @@ def alpha_s_one_loop(q: float, alpha_s_mz: float, mz: float) -> float:
 
 
 @nb.njit(cache=True, error_model="numpy")
+def _propagator2(q2, mv, gv):
+    """|1 / (q^2 - M^2 + i q^2 Gamma / M)|^2 (0 for a massless or absent boson)."""
+    if mv <= 0.0:
+        return 0.0
+    re = q2 - mv * mv
+    im = q2 * gv / mv
+    return 1.0 / (re * re + im * im)
+
+
+@nb.njit(cache=True, error_model="numpy")
 def t_limits(mm2, mchi2, m12, m22, q2):
     """Limits of t = m^2(chi' f1) at fixed q^2 = m^2(f1 f2) (PDG Eq. 49.23)."""
     q = math.sqrt(q2)
@@ -155,8 +167,7 @@ def dalitz_density(mode_f, mode_i, mode_c, k, u, v, alpha_s_mz, mz):
         return 0.0, q2, t
     mv = mode_f[k, MF_MV]
     gv = mode_f[k, MF_GV]
-    prop = 1.0 / complex(q2 - mv * mv, mv * gv)
-    prop2 = prop.real * prop.real + prop.imag * prop.imag
+    prop2 = _propagator2(q2, mv, gv)
     inv = mode_f[k, MF_INV_MV2]
     kind = mode_i[k, MI_KIND]
     if kind == KIND_FERMIONS:
@@ -186,9 +197,7 @@ def two_body_width(mode_f, mode_i, mode_c, k):
     if abs(mm) <= abs(mc) + mp:
         return 0.0
     pk = math.sqrt(kallen(mm * mm, mc * mc, mp * mp)) / (2.0 * abs(mm))
-    mv = mode_f[k, MF_MV]
-    prop = 1.0 / complex(mp * mp - mv * mv, mv * mode_f[k, MF_GV])
-    prop2 = prop.real * prop.real + prop.imag * prop.imag
+    prop2 = _propagator2(mp * mp, mode_f[k, MF_MV], mode_f[k, MF_GV])
     b = mode_c[k, 2]
     me2 = me2_pseudoscalar(mm, mc, mp, mode_c[k, 0], mode_c[k, 1], mode_f[k, MF_INV_MV2])
     return pk * prop2 * (b.real * b.real + b.imag * b.imag) * me2 / (16.0 * math.pi * mm * mm)
@@ -448,7 +457,6 @@ def decay_block(rng, leg_pdg, leg_mom, state_pdg, state_ctau, state_first, state
                 boost_into(rest_1, bx, by, bz, lab_1)
                 # the last daughter closes four-momentum conservation exactly in the lab
                 if n_sm == 2:
-                    boost_into(rest_2, bx, by, bz, lab_2)
                     for c in range(4):
                         lab_2[c] = parent[c] - lab_k[c] - lab_1[c]
                 else:
