@@ -83,6 +83,8 @@ N_SI = 2
 N_SLOTS = 12
 #: Mother codes of the slots: the legs; otherwise the slot index of the mother.
 MOTHER_CHI_A, MOTHER_CHI_B = -1, -2
+#: Mother code of an empty slot (PDG id 0).
+MOTHER_NONE = -3
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -381,7 +383,7 @@ def decay_block(rng, leg_pdg, leg_mom, state_pdg, state_ctau, state_first, state
     for ev in range(n):
         for s in range(N_SLOTS):
             slot_i[ev, s, SI_PDG] = 0
-            slot_i[ev, s, SI_MOTHER] = 0
+            slot_i[ev, s, SI_MOTHER] = MOTHER_NONE
             for c in range(N_SF):
                 slot_f[ev, s, c] = np.nan
         nslot = 0
