@@ -411,16 +411,20 @@ def decay_model(spec: Spectrum, preset: str = "physical",
         "chi1pm": _table("chi1pm", spec.m_c1, _chi1_modes(spec)),
     }
     parsed = tuple(parse_br_override(o) if isinstance(o, str) else o for o in overrides)
-    notes: list[str] = []
-    for state, values in _preset_values(preset).items():
-        tables[state] = _apply(tables[state], values, f"--br-preset {preset}")
+    # the preset's values and the overrides are fixed together (an override replaces a
+    # preset value); the remaining channels share what is left in physical proportions
+    fixed = {s: dict(v) for s, v in _preset_values(preset).items()}
+    sources = {s: f"--br-preset {preset}" for s in fixed}
     for state, channel, value in parsed:
         if state not in tables:
             raise UsageError(f"--br {state}:{channel}: unknown or stable state {state!r}; "
                              "choose chi20 or chi1pm")
-        tables[state] = _apply(tables[state], {channel: value}, f"--br {state}:{channel}")
-    for t in tables.values():
-        notes += t.notes
+        fixed.setdefault(state, {})[channel] = value
+        sources[state] = ("--br" if state not in sources else sources[state] + " and --br")
+    notes: list[str] = []
+    for state, values in fixed.items():
+        tables[state] = _apply(tables[state], values, sources[state])
+        notes += tables[state].notes
     return DecayModel(spec, tables, preset, parsed, tuple(notes))
 
 
