@@ -414,7 +414,7 @@ def decay_model(spec: Spectrum, preset: str = "physical",
     # the preset's values and the overrides are fixed together (an override replaces a
     # preset value); the remaining channels share what is left in physical proportions
     fixed = {s: dict(v) for s, v in _preset_values(preset).items()}
-    sources = {s: f"--br-preset {preset}" for s in fixed}
+    sources = dict.fromkeys(fixed, f"--br-preset {preset}")
     for state, channel, value in parsed:
         if state not in tables:
             raise UsageError(f"--br {state}:{channel}: unknown or stable state {state!r}; "

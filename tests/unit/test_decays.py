@@ -71,7 +71,7 @@ def test_override_rescales_the_rest(physical: decays.DecayModel) -> None:
     assert sum(b.values()) == pytest.approx(1.0, abs=1e-12)
     # the photon mode reaches the kernel with its branching fraction
     kt = decays.kernel_tables(m)
-    k = [i for i, lab in enumerate(kt.labels) if lab == "chi20:chi10 gamma"][0]
+    k = kt.labels.index("chi20:chi10 gamma")
     modes = [j for j in range(kt.arrays.mode_i.shape[0])
              if kt.arrays.mode_i[j, kd.MI_CHANNEL] == k]
     assert len(modes) == 1
