@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from scipy import stats
 
+from higgsino_sim.decays import decay_model, kernel_tables
 from higgsino_sim.generate import GenerateOptions, _Sampler, run_generate
 from higgsino_sim.kernels import hard_process as hp
 from higgsino_sim.output import read_metadata
@@ -40,14 +41,14 @@ def test_unweighted_matches_independent_weighted_integration(tmp_path, pdf) -> N
     prob = np.full(len(PROCESSES), 1.0 / len(PROCESSES))  # other process mix, too
     tables = pack(tuple(build_subprocess(k, spec) for k in PROCESSES))
     sampler = _Sampler(tables, pdf, GenerateOptions(mass=115.0, dm=1.5, threads=2), prob,
-                       kfac, entropy=12345)
+                       kfac, entropy=12345, decays=kernel_tables(decay_model(spec)))
     sampler.params = np.array([1.6, 1.6, 7.0])  # flatter power laws, wider rapidity range
     n_blocks = 24
     fs, ws = [], []
     blocks = sampler.blocks(PHASE_GENERATION, 0.0)
     for _ in range(n_blocks):
-        f, _, w, _, _ = next(blocks)
-        fs.append(f)
+        piece, w, _, _ = next(blocks)
+        fs.append(piece.f)
         ws.append(w)
     sampler.close()
     f = np.concatenate(fs)
