@@ -1,6 +1,6 @@
 """higgsino-sim: fast simulation and signal generation for compressed Higgsino searches.
 
-The public API: the spectrum, the cross sections and the generator (see docs/).
+The public API: the spectrum, its decays, the cross sections and the generator (docs/).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "cross_sections",
+    "decay_model",
     "generate_events",
     "higgsino_spectrum",
     "read_metadata",
@@ -42,6 +43,10 @@ def __getattr__(name: str) -> object:
         from higgsino_sim.xsec import cross_sections
 
         return cross_sections
+    if name == "decay_model":
+        from higgsino_sim.decays import decay_model
+
+        return decay_model
     if name == "read_metadata":
         from higgsino_sim.output import read_metadata
 

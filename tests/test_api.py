@@ -14,6 +14,7 @@ def test_dir_is_the_public_api() -> None:
         "UsageError",
         "__version__",
         "cross_sections",
+        "decay_model",
         "generate_events",
         "higgsino_spectrum",
         "read_metadata",
@@ -25,3 +26,4 @@ def test_lazy_attributes_resolve() -> None:
     assert callable(higgsino_sim.GenerateOptions)
     assert callable(higgsino_sim.cross_sections)
     assert callable(higgsino_sim.read_metadata)
+    assert callable(higgsino_sim.decay_model)
