@@ -1,12 +1,17 @@
-"""Benchmark of the hard-process stage of `hsim generate` (issue 2).
+"""Benchmark of `hsim generate`: hard process, decays, Parquet output (issues 2 and 3).
 
 Reports, on this machine:
-* unweighted events per second per core (generation phase, after JIT warm-up, one thread);
+* unweighted events per second per core, end to end (hard process + decays + Parquet
+  write, after JIT warm-up, one thread);
 * the same with all cores (scaling);
+* the decay stage alone: ``kernels.decays.decay_block`` on one core, on the legs of a
+  generated sample (default spectrum, realistic momenta and process mix) tiled to a large
+  batch: legs decayed per second and events per second, for the physical branching
+  fractions and the cms-sus-24-003 preset;
 * the JIT warm-up: wall time of a small run with a cold numba cache and with a warm one;
 * the peak resident memory of a large run (streaming keeps it flat in the number of events).
 
-Usage: python benchmarks/run.py [--quick] [--events N] [--big-events N]
+Usage: python benchmarks/run.py [--quick] [--events N] [--big-events N] [--decay-events N]
 """
 
 from __future__ import annotations
@@ -21,11 +26,28 @@ import tempfile
 import time
 from pathlib import Path
 
-RUN = [sys.executable, "-m", "higgsino_sim", "generate", "--mass", "115", "--dm", "1.5",
-       "--seed", "1"]
+MASS, DM = 115.0, 1.5
+RUN = [sys.executable, "-m", "higgsino_sim", "generate", "--mass", f"{MASS:g}", "--dm",
+       f"{DM:g}", "--seed", "1"]
+
+#: What each number is (printed with the results; the JSON keys are kept stable).
+LABELS = {
+    "unweighted_events_per_s_one_core": "end to end (hard process + decays + Parquet write), "
+                                        "unweighted events/s, one thread",
+    "unweighted_events_per_s_all_cores": "end to end (hard process + decays + Parquet write), "
+                                         "unweighted events/s, all cores",
+    "decays_per_s_one_core": "decay_block alone: legs decayed/s (cascades count once), "
+                             "physical BRs, one core",
+    "decay_events_per_s_one_core": "decay_block alone: events/s (both legs), physical BRs",
+    "decays_per_s_one_core_cms": "decay_block alone: legs decayed/s, cms-sus-24-003 preset",
+    "decay_events_per_s_one_core_cms": "decay_block alone: events/s, cms-sus-24-003 preset",
+    "decay_share_of_end_to_end_one_core": "fraction of the one-thread end-to-end time spent "
+                                          "in decay_block (physical BRs)",
+}
 
 
-def _run(args: list[str], env: dict[str, str]) -> tuple[float, dict[str, object], float]:
+def _run(args: list[str], env: dict[str, str], keep: bool = False
+         ) -> tuple[float, dict[str, object], float]:
     """Run hsim in a subprocess; return (wall s, metadata, child peak RSS in MiB)."""
     from higgsino_sim.output import read_metadata
 
@@ -36,8 +58,59 @@ def _run(args: list[str], env: dict[str, str]) -> tuple[float, dict[str, object]
     wall = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     md = read_metadata(out)
-    out.unlink()
+    if not keep:
+        out.unlink()
     return wall, md, rss
+
+
+def _legs(path: Path, n_events: int):
+    """PDG ids [n, 2] and four-momenta [n, 2, 4] of the produced pairs of an event file,
+    tiled to ``n_events`` rows."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    legs = ("chi_a", "chi_b")
+    comps = ("e", "px", "py", "pz")
+    t = pq.read_table(path, columns=[f"{leg}_{c}" for leg in legs for c in ("pdg", *comps)])
+    pdg = np.stack([t[f"{leg}_pdg"].to_numpy() for leg in legs], axis=1).astype(np.int64)
+    mom = np.stack([np.stack([t[f"{leg}_{c}"].to_numpy() for c in comps], axis=1)
+                    for leg in legs], axis=1)
+    reps = -(-n_events // pdg.shape[0])
+    return (np.ascontiguousarray(np.tile(pdg, (reps, 1))[:n_events]),
+            np.ascontiguousarray(np.tile(mom, (reps, 1, 1))[:n_events]))
+
+
+def _decay_rate(path: Path, n_events: int, preset: str, repeats: int = 3
+                ) -> tuple[float, float]:
+    """Time ``decay_block`` alone on one core; return (legs decayed/s, events/s), best of
+    ``repeats`` after a warm-up call (JIT compile or cache load)."""
+    import numpy as np
+
+    from higgsino_sim import constants as sm
+    from higgsino_sim.decays import decay_model, kernel_tables
+    from higgsino_sim.generate import DEFAULT_BFIELD_T
+    from higgsino_sim.kernels import decays as kd
+    from higgsino_sim.spectrum import higgsino_spectrum
+
+    leg_pdg, leg_mom = _legs(path, n_events)
+    args = kernel_tables(decay_model(higgsino_spectrum(MASS, DM), preset)).kernel_args()
+    leg_f = np.empty((n_events, 2, kd.N_LF))
+    leg_i = np.empty((n_events, 2), dtype=np.int64)
+    slot_i = np.empty((n_events, kd.N_SLOTS, kd.N_SI), dtype=np.int64)
+    slot_f = np.empty((n_events, kd.N_SLOTS, kd.N_SF))
+
+    def run(n: int, seed: int) -> float:
+        counters = np.zeros(2, dtype=np.int64)
+        t = time.perf_counter()
+        kd.decay_block(np.random.default_rng(seed), leg_pdg[:n], leg_mom[:n], *args,
+                       sm.ALPHA_S_MZ, sm.M_Z, DEFAULT_BFIELD_T, leg_f[:n], leg_i[:n],
+                       slot_i[:n], slot_f[:n], counters)
+        return time.perf_counter() - t
+
+    run(min(n_events, 1000), 0)  # warm-up
+    best = min(run(n_events, seed) for seed in range(1, repeats + 1))
+    n_decayed = int(np.count_nonzero(leg_i >= 0))
+    return n_decayed / best, n_events / best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,16 +118,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="tiny configuration (smoke test)")
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--big-events", type=int, default=10_000_000)
+    ap.add_argument("--decay-events", type=int, default=200_000,
+                    help="events per timed decay_block call")
     ap.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     args = ap.parse_args(argv)
     if args.quick:
-        args.events, args.big_events = 2_000, 4_000
-    results: dict[str, object] = {"cores": os.cpu_count()}
+        args.events, args.big_events, args.decay_events = 2_000, 4_000, 2_000
+    results: dict[str, object] = {"cores": os.cpu_count(),
+                                  "load_average_at_start": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(tmp) / "numba-cache"))
+        # the in-process decay timing loads the cache the subprocesses wrote
+        os.environ["NUMBA_CACHE_DIR"] = env["NUMBA_CACHE_DIR"]
         small = ["-n", "1000", "-o", str(Path(tmp) / "s.parquet")]
         cold, _, _ = _run(small, env)
-        warm, md_warm, _ = _run(small, env)
+        warm, md_warm, _ = _run(small, env, keep=True)
+        for preset, suffix in (("physical", ""), ("cms-sus-24-003", "_cms")):
+            legs_s, events_s = _decay_rate(Path(tmp) / "s.parquet", args.decay_events, preset)
+            results[f"decays_per_s_one_core{suffix}"] = round(legs_s)
+            results[f"decay_events_per_s_one_core{suffix}"] = round(events_s)
         results["first_run_cold_cache_s"] = round(cold, 2)
         results["first_run_warm_cache_s"] = round(warm, 2)
         results["warm_run_timing_s"] = md_warm["timing_seconds"]
@@ -68,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
             results[f"wall_s_{key}"] = round(wall, 1)
         _, _, rss = _run(["-n", str(args.big_events), "-o", str(Path(tmp) / "b.parquet")], env)
         results[f"peak_rss_mib_{args.big_events}_events"] = round(rss)
+    results["decay_share_of_end_to_end_one_core"] = round(
+        results["unweighted_events_per_s_one_core"]  # type: ignore[operator]
+        / results["decay_events_per_s_one_core"], 3)  # type: ignore[operator]
+    for key, label in LABELS.items():
+        print(f"{label}: {results[key]}", file=sys.stderr)
     text = json.dumps(results, indent=2)
     print(text)
     if args.json:

@@ -19,6 +19,7 @@ continuous in the splitting by construction.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -67,7 +68,7 @@ class Mode:
     couplings: tuple[complex, complex, complex, complex]
     boson: tuple[float, float]
     q_range: tuple[float, float] = (0.0, 0.0)
-    n_colour: float = 1.0
+    multiplicity: float = 1.0  # colours x charge states
     qcd: bool = False
     form_factor: bool = False
     conjugate_half: bool = False
@@ -185,7 +186,7 @@ def _w_modes(parent: float, chi: float, pdg_chi: int, q_chi: int, o_l: float, o_
         up, down = sm.UP_TYPE[iu], sm.DOWN_TYPE[idn]
         d1, d2 = (up, -down) if sgn > 0 else (down, -up)
         modes.append(mk("hadrons", KIND_FERMIONS, d1, d2, g * v[iu, idn] / 2**0.5,
-                        q_range=(max(thr, Q_HADRON), dm), n_colour=3.0, qcd=True))
+                        q_range=(max(thr, Q_HADRON), dm), multiplicity=3.0, qcd=True))
     return modes
 
 
@@ -230,7 +231,7 @@ def _z_modes(spec: Spectrum) -> list[Mode]:
         mq = sm.mass(q)
         modes.append(mk("hadrons", KIND_FERMIONS, q, -q, mq, mq, complex(gz * (t3 - qq * s2)),
                         complex(-gz * qq * s2), q_range=(max(thr, Q_HADRON), dm0),
-                        n_colour=3.0, qcd=True))
+                        multiplicity=3.0, qcd=True))
     return modes
 
 
@@ -245,11 +246,12 @@ def _chi20_modes(spec: Spectrum) -> list[Mode]:
 
     modes = _z_modes(spec)
     if spec.m_n2 > spec.m_c1:
-        # chi20 -> chi1+ W-* (and the conjugate: Majorana parent, charge chosen 50/50 per
-        # decay in the kernel)
+        # chi20 -> chi1+ W-* and chi1- W+*, each at the full rate (Majorana parent): one
+        # mode of multiplicity 2, the charge chosen 50/50 per decay in the kernel
         o_l, o_r = w_chi_couplings(spec, 1)
-        modes += _w_modes(spec.signed_n2, spec.m_c1, PDG_C1, 1, o_l, o_r, w_sign=-1,
-                          name="chi1pm f f", conjugate_half=True)
+        modes += [_replace(m, multiplicity=2.0 * m.multiplicity) for m in _w_modes(
+            spec.signed_n2, spec.m_c1, PDG_C1, 1, o_l, o_r, w_sign=-1, name="chi1pm f f",
+            conjugate_half=True)]
     modes.append(Mode("chi10 gamma", KIND_PHOTON, (PDG_N1, _GAMMA, 0), (0, 0, 0),
                       spec.signed_n2, spec.signed_n1, 0.0, 0.0, (0j, 0j, 0j, 0j), (0.0, 0.0)))
     return modes
@@ -292,7 +294,7 @@ def pack_modes(modes: Iterable[Mode], channel_index: Mapping[str, int] | None = 
     for k, m in enumerate(modes):
         mv, gv = m.boson
         mode_f[k] = (m.m_parent, m.m_chi, m.m1, m.m2, mv, gv, 1.0 / mv**2 if mv > 0 else 0.0,
-                     m.q_range[0], m.q_range[1], m.n_colour, m.fixed_width)
+                     m.q_range[0], m.q_range[1], m.multiplicity, m.fixed_width)
         nxt = (next_state or {}).get(abs(m.pdg[0]), -1)
         mode_i[k] = (m.kind, m.pdg[0], m.pdg[1], m.pdg[2], m.charge[0], m.charge[1],
                      m.charge[2], nxt, int(m.conjugate_half), int(m.qcd), int(m.form_factor),
@@ -301,6 +303,7 @@ def pack_modes(modes: Iterable[Mode], channel_index: Mapping[str, int] | None = 
     return ModeArrays(mode_f, mode_i, mode_c)
 
 
+@functools.lru_cache(maxsize=4)
 def _gauss_legendre_unit(n: int) -> tuple[np.ndarray, np.ndarray]:
     x, w = np.polynomial.legendre.leggauss(n)
     return 0.5 * (x + 1.0), 0.5 * w
@@ -370,9 +373,11 @@ def _apply(table: DecayTable, fixed: dict[str, float], source: str) -> DecayTabl
     if rest_sum > 0:
         scale = (1.0 - set_sum) / rest_sum
         new = {**{c: b * scale for c, b in rest.items()}, **fixed}
-        if rest:
+        if rest and scale > 0:
             notes.append(f"{source}: other {state} channels scaled by {scale:.6g} "
                          "(total width unchanged)")
+        elif rest:
+            notes.append(f"{source}: other {state} channels set to 0 (total width unchanged)")
     elif abs(set_sum - 1.0) > 1e-9:
         raise UsageError(f"{source}: the {state} branching fractions set sum to {set_sum:g} "
                          "and no other channel is open to take the rest")
@@ -420,7 +425,10 @@ def decay_model(spec: Spectrum, preset: str = "physical",
             raise UsageError(f"--br {state}:{channel}: unknown or stable state {state!r}; "
                              "choose chi20 or chi1pm")
         fixed.setdefault(state, {})[channel] = value
-        sources[state] = ("--br" if state not in sources else sources[state] + " and --br")
+        if state not in sources:
+            sources[state] = "--br"
+        elif not sources[state].endswith("--br"):
+            sources[state] += " and --br"
     notes: list[str] = []
     for state, values in fixed.items():
         tables[state] = _apply(tables[state], values, sources[state])

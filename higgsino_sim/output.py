@@ -95,8 +95,12 @@ class EventWriter:
                                         use_dictionary=ids)
         subs = tables.subprocesses
         self._global_index = np.array([PROCESSES.index(sp.key) for sp in subs], dtype=np.int8)
-        # channel names without the state (the leg's id says which state decayed)
-        self._channels = pa.array([c.split(":", 1)[1] for c in channels] or [""], pa.string())
+        # channel names without the state (the leg's id says which state decayed); the
+        # dictionary holds each name once, _channel_code maps kernel indices onto it
+        names = [c.split(":", 1)[1] for c in channels]
+        unique = sorted(set(names))
+        self._channels = pa.array(unique or [""], pa.string())
+        self._channel_code = np.array([unique.index(n) for n in names] or [0], dtype=np.int8)
 
     def write(self, piece: Piece) -> None:
         """Append a piece of events (hard process, legs in output order, decays)."""
@@ -140,7 +144,7 @@ class EventWriter:
         for leg, name in enumerate(_LEGS):
             ch = piece.leg_i[:, leg]
             cols[f"{name}_decay"] = pa.DictionaryArray.from_arrays(
-                pa.array(np.where(ch < 0, 0, ch).astype(np.int8), pa.int8(), mask=ch < 0),
+                pa.array(self._channel_code[np.where(ch < 0, 0, ch)], pa.int8(), mask=ch < 0),
                 self._channels)
             for c, col in enumerate(_LEG_FLOATS):
                 cols[f"{name}_{col}"] = np.ascontiguousarray(piece.leg_f[:, leg, c])

@@ -12,11 +12,12 @@ spectrum. Mode tables, indexed by mode k:
 
 Differential width of a three-body mode (PDG Review "Kinematics", Eq. 49.22, with the
 spin-averaged |M|^2 = sum / 2):
-  dGamma = N_c |D(q^2)|^2 |F(q^2)|^2 K_QCD(q^2) sum|A|^2 / (512 pi^3 |M|^3) dq^2 dt,
+  dGamma = N |D(q^2)|^2 |F(q^2)|^2 K_QCD(q^2) sum|A|^2 / (512 pi^3 |M|^3) dq^2 dt,
 D = 1 / (q^2 - M_V^2 + i q^2 Gamma_V / M_V) (s-dependent width: at q^2 << M_V^2 a fixed
 width would wrongly lower the rate by Gamma_V^2 / M_V^2 ~ 7e-4), q^2 = m^2(f fbar'),
 t = m^2(chi' f). Two-body
-(PDG Eq. 49.18): Gamma = k |D(m_P^2)|^2 |b|^2 sum|A|^2 / (16 pi M^2).
+(PDG Eq. 49.18): Gamma = N k |D(m_P^2)|^2 |b|^2 sum|A|^2 / (16 pi M^2); N = colours x
+charge states (MF_MULT).
 
 Sampling: the Dalitz plane is mapped to the unit square, q = q_lo + (q_hi - q_lo)(1 -
 cos(pi u))/2 (smooth at both ends of the q range) and t linear in v between its limits
@@ -45,7 +46,9 @@ from higgsino_sim.kernels.kinematics import boost_into, kallen
 KIND_PSEUDOSCALAR, KIND_PHOTON, KIND_FERMIONS, KIND_PIPI = 0, 1, 2, 3
 
 # mode_f columns
-MF_M, MF_MCHI, MF_M1, MF_M2, MF_MV, MF_GV, MF_INV_MV2, MF_Q_LO, MF_Q_HI, MF_NCOL = range(10)
+MF_M, MF_MCHI, MF_M1, MF_M2, MF_MV, MF_GV, MF_INV_MV2, MF_Q_LO, MF_Q_HI, MF_MULT = range(10)
+# MF_MULT: multiplicity = colours x charge states (a Majorana chi20 decays into chi1+ W-*
+# and chi1- W+* at the same rate: the mode stands for both, sampled 50/50)
 MF_WIDTH = 10  # fixed width for modes without a matrix element (photon) [GeV]
 N_MF = 11
 # mode_i columns
@@ -180,7 +183,7 @@ def dalitz_density(mode_f, mode_i, mode_c, k, u, v, alpha_s_mz, mz):
         me2 = me2_pipi_current(mm, mc, m1, m2, mode_c[k, 0], mode_c[k, 1], inv, q2, t) * (
             b.real * b.real + b.imag * b.imag
         )
-    dens = mode_f[k, MF_NCOL] * prop2 * me2 / (512.0 * math.pi**3 * abs(mm) ** 3)
+    dens = mode_f[k, MF_MULT] * prop2 * me2 / (512.0 * math.pi**3 * abs(mm) ** 3)
     if mode_i[k, MI_FF] == 1:
         dens *= rho_form_factor2(q2, m1)
     if mode_i[k, MI_QCD] == 1:
@@ -202,7 +205,8 @@ def two_body_width(mode_f, mode_i, mode_c, k):
     prop2 = _propagator2(mp * mp, mode_f[k, MF_MV], mode_f[k, MF_GV])
     b = mode_c[k, 2]
     me2 = me2_pseudoscalar(mm, mc, mp, mode_c[k, 0], mode_c[k, 1], mode_f[k, MF_INV_MV2])
-    return pk * prop2 * (b.real * b.real + b.imag * b.imag) * me2 / (16.0 * math.pi * mm * mm)
+    return (mode_f[k, MF_MULT] * pk * prop2 * (b.real * b.real + b.imag * b.imag) * me2
+            / (16.0 * math.pi * mm * mm))
 
 
 @nb.njit(cache=True, error_model="numpy")

@@ -3,9 +3,12 @@ usage errors (exit code 2, one line), and the decay columns of a generated file.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import re
+import runpy
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -16,6 +19,7 @@ from scipy.constants import physical_constants
 from higgsino_sim.cli import main
 from higgsino_sim.output import read_metadata
 
+ROOT = Path(__file__).resolve().parents[1]
 SPEC = ["spectrum", "--mass", "115", "--dm", "1.5"]
 STATES = ("chi10", "chi20", "chi1pm")
 #: channel names that are a contract (docs/decays.md, section 1)
@@ -47,6 +51,15 @@ def _json(capsys: pytest.CaptureFixture[str], *extra: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
+@pytest.fixture(scope="module")
+def physical() -> dict:
+    """`hsim spectrum --json` at the default point with physical branching fractions."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main([*SPEC, "--json"]) == 0
+    return json.loads(buf.getvalue())
+
+
 def _text(capsys: pytest.CaptureFixture[str], *extra: str) -> str:
     assert main([*SPEC, *extra]) == 0
     return capsys.readouterr().out
@@ -55,8 +68,8 @@ def _text(capsys: pytest.CaptureFixture[str], *extra: str) -> str:
 # ---------------------------------------------------------------- JSON contract
 
 
-def test_json_keys_states_and_channel_names(capsys: pytest.CaptureFixture[str]) -> None:
-    doc = _json(capsys)
+def test_json_keys_states_and_channel_names(physical: dict) -> None:
+    doc = physical
     for key in ("masses_gev", "widths_gev", "ctau_mm", "branching_fractions"):
         assert set(doc[key]) == set(STATES), key
     for state, channels in CONTRACT_CHANNELS.items():
@@ -67,16 +80,16 @@ def test_json_keys_states_and_channel_names(capsys: pytest.CaptureFixture[str]) 
     assert doc["notes"] == []
 
 
-def test_json_branching_fractions_sum_to_one(capsys: pytest.CaptureFixture[str]) -> None:
-    doc = _json(capsys)
+def test_json_branching_fractions_sum_to_one(physical: dict) -> None:
+    doc = physical
     for state in ("chi20", "chi1pm"):
         brs = doc["branching_fractions"][state]
         assert all(0.0 <= b <= 1.0 for b in brs.values())
         assert math.fsum(brs.values()) == pytest.approx(1.0, abs=1e-12)
 
 
-def test_json_ctau_is_hbar_c_over_width(capsys: pytest.CaptureFixture[str]) -> None:
-    doc = _json(capsys)
+def test_json_ctau_is_hbar_c_over_width(physical: dict) -> None:
+    doc = physical
     for state in ("chi20", "chi1pm"):
         width = doc["widths_gev"][state]
         assert width > 0
@@ -88,8 +101,9 @@ def test_json_ctau_is_hbar_c_over_width(capsys: pytest.CaptureFixture[str]) -> N
     assert doc["ctau_mm"]["chi10"] is None  # stable: JSON has no inf
 
 
-def test_json_masses_follow_mass_dm_and_dm0(capsys: pytest.CaptureFixture[str]) -> None:
-    doc = _json(capsys)
+def test_json_masses_follow_mass_dm_and_dm0(physical: dict,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    doc = physical
     m = doc["masses_gev"]
     # 115 - 1.5 and 113.5 + 3 are exact in binary floating point
     assert m == {"chi1pm": 115.0, "chi10": 113.5, "chi20": 113.5 + 2 * 1.5}  # dm0 = 2 dm
@@ -104,11 +118,13 @@ def test_json_masses_follow_mass_dm_and_dm0(capsys: pytest.CaptureFixture[str]) 
 # ----------------------------------------------------------- human-readable form
 
 
-def test_text_lists_every_width_and_ctau(capsys: pytest.CaptureFixture[str]) -> None:
-    doc = _json(capsys)
+def test_text_lists_every_width_and_ctau(physical: dict,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    doc = physical
     text = _text(capsys)
     for state in ("chi20", "chi1pm"):
-        match = re.search(rf"^\s*{state}: width (\S+) GeV, c\*tau (\S+) mm$", text, re.M)
+        match = re.search(rf"^\s*{state}: width (\S+) GeV, c\*tau (\S+) mm$", text,
+                          re.MULTILINE)
         assert match, state
         # printed with 5 (.4e) and 4 (.4g) significant digits: rounding < 1e-4, 1e-3 relative
         assert float(match[1]) == pytest.approx(doc["widths_gev"][state], rel=1e-4)
@@ -117,17 +133,18 @@ def test_text_lists_every_width_and_ctau(capsys: pytest.CaptureFixture[str]) -> 
         for channel, partial in doc["partial_widths_gev"][state].items():
             if partial > 0:
                 line = re.search(rf"^\s*{re.escape(channel)} +BR .* partial width (\S+) GeV$",
-                                 text[match.start():], re.M)
+                                 text[match.start():], re.MULTILINE)
                 assert line, (state, channel)
                 assert float(line[1]) == pytest.approx(partial, rel=1e-4)
-    assert re.search(r"^\s*chi10: stable$", text, re.M)
+    assert re.search(r"^\s*chi10: stable$", text, re.MULTILINE)
 
 
 # ------------------------------------------------------------ presets, overrides
 
 
-def test_cms_preset(capsys: pytest.CaptureFixture[str]) -> None:
-    phys = _json(capsys)
+def test_cms_preset(physical: dict,
+                    capsys: pytest.CaptureFixture[str]) -> None:
+    phys = physical
     cms = _json(capsys, "--br-preset", "cms-sus-24-003")
     assert cms["br_preset"] == "cms-sus-24-003"
     n2, c1 = cms["branching_fractions"]["chi20"], cms["branching_fractions"]["chi1pm"]
@@ -150,8 +167,9 @@ def test_cms_preset(capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(r"note: .*chi20 channels scaled", text)
 
 
-def test_br_override_rescales_the_others(capsys: pytest.CaptureFixture[str]) -> None:
-    phys = _json(capsys)
+def test_br_override_rescales_the_others(physical: dict,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    phys = physical
     doc = _json(capsys, "--br", "chi20:chi10 mu mu=0.2")
     n2, p2 = doc["branching_fractions"]["chi20"], phys["branching_fractions"]["chi20"]
     assert n2["chi10 mu mu"] == 0.2
@@ -170,9 +188,10 @@ def test_br_override_rescales_the_others(capsys: pytest.CaptureFixture[str]) -> 
     assert float(note[1]) == pytest.approx(scale, rel=1e-5)  # printed with 6 digits
 
 
-def test_radiative_decay_can_be_switched_on(capsys: pytest.CaptureFixture[str]) -> None:
+def test_radiative_decay_can_be_switched_on(physical: dict,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
     # zero by default (docs/decays.md, section 5) but settable
-    phys = _json(capsys)
+    phys = physical
     assert phys["branching_fractions"]["chi20"]["chi10 gamma"] == 0.0
     doc = _json(capsys, "--br", "chi20:chi10 gamma=0.2")
     n2, p2 = doc["branching_fractions"]["chi20"], phys["branching_fractions"]["chi20"]
@@ -180,12 +199,24 @@ def test_radiative_decay_can_be_switched_on(capsys: pytest.CaptureFixture[str]) 
     assert n2["chi10 hadrons"] == pytest.approx(0.8 * p2["chi10 hadrons"], rel=BR_REL)
 
 
-@pytest.mark.xfail(reason="decay_model applies each --br on its own: a later override of the "
-                          "same state rescales an earlier one (0.2 becomes 0.2 * 0.9 / 0.95)")
-def test_two_overrides_of_one_state_both_hold(capsys: pytest.CaptureFixture[str]) -> None:
+def test_two_overrides_of_one_state_both_hold(physical: dict,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    # the set values are fixed together: a later --br does not rescale an earlier one
+    phys = physical
     doc = _json(capsys, "--br", "chi20:chi10 mu mu=0.2", "--br", "chi20:chi10 e e=0.1")
-    n2 = doc["branching_fractions"]["chi20"]
+    n2, p2 = doc["branching_fractions"]["chi20"], phys["branching_fractions"]["chi20"]
     assert (n2["chi10 mu mu"], n2["chi10 e e"]) == (0.2, 0.1)
+    assert math.fsum(n2.values()) == pytest.approx(1.0, abs=1e-12)
+    scale = 0.7 / (1.0 - p2["chi10 mu mu"] - p2["chi10 e e"])
+    assert n2["chi10 hadrons"] == pytest.approx(p2["chi10 hadrons"] * scale, rel=BR_REL)
+
+
+def test_override_on_top_of_the_cms_preset(capsys: pytest.CaptureFixture[str]) -> None:
+    # an override replaces one preset value; the preset's other values stay fixed
+    doc = _json(capsys, "--br-preset", "cms-sus-24-003", "--br", "chi20:chi10 mu mu=0.2")
+    n2 = doc["branching_fractions"]["chi20"]
+    assert (n2["chi10 mu mu"], n2["chi10 e e"]) == (0.2, 0.05)
+    assert doc["branching_fractions"]["chi1pm"]["chi10 pi"] == 1.0
     assert math.fsum(n2.values()) == pytest.approx(1.0, abs=1e-12)
 
 
@@ -211,11 +242,8 @@ def test_two_overrides_of_one_state_both_hold(capsys: pytest.CaptureFixture[str]
         ["spectrum", "--mass", "115", "--dm", "-1"],
         # the cms preset puts 100 % into chi1+- -> chi10 pi, closed below m(pi+)
         ["spectrum", "--mass", "115", "--dm", "0.1", "--br-preset", "cms-sus-24-003"],
-        pytest.param([*SPEC, "--br", "chi20:chi10 mu mu=0.6", "--br", "chi20:chi10 e e=0.6"],
-                     marks=pytest.mark.xfail(reason="set branching fractions summing above 1 "
-                                             "are accepted: each --br is applied on its own "
-                                             "and rescales the earlier ones"),
-                     id="set-sum-above-one"),
+        [*SPEC, "--br", "chi20:chi10 mu mu=0.6", "--br", "chi20:chi10 e e=0.6"],  # sum > 1
+        [*SPEC, "--br-preset", "cms-sus-24-003", "--br", "chi20:chi10 nu nu=0.95"],
     ],
 )
 def test_usage_errors_exit_2_with_one_line(argv: list[str],
@@ -246,11 +274,19 @@ def test_generate_negative_bfield_is_a_usage_error(tmp_path: Path,
 # ------------------------------------------------------------ generate + decays
 
 
-def test_generate_with_cms_preset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "cms.parquet"
-    assert main(["generate", "--mass", "115", "--dm", "1.5", "--br-preset", "cms-sus-24-003",
-                 "-n", "200", "--seed", "3", "-o", str(out)]) == 0
-    text = capsys.readouterr().out
+@pytest.fixture(scope="module")
+def cms_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A small `hsim generate --br-preset cms-sus-24-003` table and the command's output."""
+    out = tmp_path_factory.mktemp("cms") / "cms.parquet"
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["generate", "--mass", "115", "--dm", "1.5", "--br-preset",
+                     "cms-sus-24-003", "-n", "200", "--seed", "3", "-o", str(out)]) == 0
+    return out, buf.getvalue()
+
+
+def test_generate_with_cms_preset(cms_file: tuple[Path, str]) -> None:
+    out, text = cms_file
     assert "branching fractions: cms-sus-24-003" in text
     md = read_metadata(out)
     decays = md["decays"]
@@ -281,3 +317,21 @@ def test_generate_with_cms_preset(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert set(pion * (a_pdg[is_c1] // 1000024)) == {211}
     assert set(table.column("dau0_pdg").to_numpy()[is_c1]) == {1000022}
     assert pc.all(pc.equal(table.column("dau0_mother").filter(is_c1), -1)).as_py()
+
+
+def test_output_doc_example_runs(cms_file: tuple[Path, str], tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # the soft-lepton example of docs/output.md, on the cms table (leptons only from
+    # chi20 -> chi10 l+ l-: every event has 0 or 2 per chi20 leg, m(ll) < dm0 = 3 GeV)
+    doc = (ROOT / "docs" / "output.md").read_text(encoding="utf-8")
+    code = re.search(r"\*\*Example: the soft leptons\*\*.*?```python\n(.*?)```", doc,
+                     re.DOTALL)
+    assert code
+    script = tmp_path / "soft_leptons.py"
+    script.write_text(code[1].replace('"events.parquet"', repr(str(cms_file[0]))))
+    runpy.run_path(str(script), run_name="__main__")
+    out = capsys.readouterr().out
+    pairs = re.findall(r"chi_[ab]: (\d+) pairs, m\(ll\) < (\S+) GeV", out)
+    assert len(pairs) == 2
+    assert sum(int(n) for n, _ in pairs) > 0
+    assert all(float(m) < 3.0 for _, m in pairs)

@@ -225,3 +225,14 @@ def test_ctau_is_hbar_c_over_width() -> None:
     for state in ("chi20", "chi1pm"):
         t = model.tables[state]
         assert t.ctau_mm == pytest.approx(HBARC_MM / t.total_width, rel=1e-12)
+
+
+def test_chi20_to_chargino_counts_both_charges() -> None:
+    # A Majorana chi20 decays into chi1+ W-* and chi1- W+*, each at the rate of one charge.
+    # At equal splittings (dm0 = 2 dm) and only e nu open (dm = 0.1 GeV < m_mu), each equals
+    # Gamma(chi1+ -> chi10 e+ nu) in the heavy limit (axial coupling with opposite-sign
+    # eigenvalues acts like the vector one: docs/physics.md), so the sum is twice that.
+    spec = higgsino_spectrum(1e4, 0.1)  # O(dm / m) = 1e-5
+    w20 = decays.decay_model(spec).tables["chi20"].partial_widths["chi1pm f f"]
+    w1 = _partial(decays._chi1_modes(spec), "chi10 e nu")
+    assert w20 == pytest.approx(2.0 * w1, rel=1e-4)
