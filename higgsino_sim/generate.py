@@ -57,7 +57,7 @@ MIN_RECOIL_FLOOR_GEV = 20.0
 #: GeV and the ATLAS soft-lepton searches pTmiss > 200 GeV with a leading jet > 100 GeV;
 #: 100 GeV keeps every event that can pass either after resolution effects.
 DEFAULT_MIN_RECOIL_GEV = 100.0
-DEFAULT_CHUNK_EVENTS = 262_144
+DEFAULT_CHUNK_EVENTS = 65_536
 #: Default solenoid field [T] for the truth impact parameters (CMS; ATLAS has 2 T).
 DEFAULT_BFIELD_T = 3.8
 #: Adaptive (VEGAS) map: bins per dimension, iterations x blocks of the adaptation phase,
