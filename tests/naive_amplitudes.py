@@ -22,6 +22,7 @@ Amplitudes (overall phases dropped; g_s and the colour matrix factored out):
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -49,6 +50,29 @@ def slash(p: np.ndarray) -> np.ndarray:
 def dot(a: np.ndarray, b: np.ndarray) -> complex:
     """Minkowski product."""
     return a @ METRIC @ b
+
+
+def mdot(a: np.ndarray, b: np.ndarray) -> float:
+    """Minkowski product of two real four-vectors."""
+    return float(a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3])
+
+
+def boost(p: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Boost p by velocity beta (the rest frame of a system moving with beta -> lab)."""
+    b2 = beta @ beta
+    if b2 == 0.0:
+        return p.copy()
+    gam = 1.0 / math.sqrt(1.0 - b2)
+    bp = beta @ p[1:]
+    return np.concatenate(
+        [[gam * (p[0] + bp)], p[1:] + ((gam - 1.0) * bp / b2 + gam * p[0]) * beta]
+    )
+
+
+def unit(cos_t: float, phi: float) -> np.ndarray:
+    """Unit three-vector with polar angle cosine cos_t and azimuth phi."""
+    s = math.sqrt(max(0.0, 1.0 - cos_t * cos_t))
+    return np.array([s * math.cos(phi), s * math.sin(phi), cos_t])
 
 
 def bar(psi: np.ndarray) -> np.ndarray:

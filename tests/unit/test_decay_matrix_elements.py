@@ -48,23 +48,7 @@ def lam(a: float, b: float, c: float) -> float:
     return a * a + b * b + c * c - 2.0 * (a * b + a * c + b * c)
 
 
-def mdot(a: np.ndarray, b: np.ndarray) -> float:
-    return float(a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3])
-
-
-def boost(p: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    """Boost p by velocity beta."""
-    b2 = beta @ beta
-    gam = 1.0 / math.sqrt(1.0 - b2)
-    bp = beta @ p[1:]
-    return np.concatenate(
-        [[gam * (p[0] + bp)], p[1:] + ((gam - 1.0) * bp / b2 + gam * p[0]) * beta]
-    )
-
-
-def unit(cos_t: float, phi: float) -> np.ndarray:
-    s = math.sqrt(max(0.0, 1.0 - cos_t * cos_t))
-    return np.array([s * math.cos(phi), s * math.sin(phi), cos_t])
+mdot, boost, unit = naive.mdot, naive.boost, naive.unit
 
 
 def t_range(M: float, m: float, m1: float, m2: float, q2: float) -> tuple[float, float]:

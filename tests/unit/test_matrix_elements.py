@@ -41,25 +41,7 @@ N_POINTS = 20
 
 
 # ----------------------------------------------------------------------------- kinematics
-def mdot(a: np.ndarray, b: np.ndarray) -> float:
-    return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3]
-
-
-def boost(p: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    """Boost p by velocity beta (the rest frame of a system moving with beta -> lab)."""
-    b2 = beta @ beta
-    if b2 == 0.0:
-        return p.copy()
-    gam = 1.0 / math.sqrt(1.0 - b2)
-    bp = beta @ p[1:]
-    return np.concatenate(
-        [[gam * (p[0] + bp)], p[1:] + ((gam - 1.0) * bp / b2 + gam * p[0]) * beta]
-    )
-
-
-def unit(cos_t: float, phi: float) -> np.ndarray:
-    s = math.sqrt(max(0.0, 1.0 - cos_t * cos_t))
-    return np.array([s * math.cos(phi), s * math.sin(phi), cos_t])
+mdot, boost, unit = naive.mdot, naive.boost, naive.unit
 
 
 def decay(q: np.ndarray, ma: float, mb: float, cos_t: float, phi: float):
