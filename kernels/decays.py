@@ -403,13 +403,11 @@ def decay_block(rng, leg_pdg, leg_mom, state_pdg, state_ctau, state_first, state
             vz = 0.0
             mother = MOTHER_CHI_A if leg == 0 else MOTHER_CHI_B
             first = True
-            while True:
-                st = -1
-                for s in range(n_states):
-                    if state_pdg[s] == abs(pdg):
-                        st = s
-                if st < 0:
-                    break
+            st = -1
+            for s in range(n_states):
+                if state_pdg[s] == abs(pdg):
+                    st = s
+            while st >= 0:
                 conj = pdg < 0
                 k = state_first[st] + _pick(
                     state_cum[state_first[st] : state_first[st + 1]], rng.random())
@@ -429,8 +427,6 @@ def decay_block(rng, leg_pdg, leg_mom, state_pdg, state_ctau, state_first, state
                     leg_f[ev, leg, LF_CT] = ct
                     leg_i[ev, leg] = mode_i[k, MI_CHANNEL]
                     first = False
-                else:  # an intermediate chi' in a slot: its decay vertex is its daughters'
-                    pass
                 kind = mode_i[k, MI_KIND]
                 mc = mode_f[k, MF_MCHI]
                 m1 = mode_f[k, MF_M1]
@@ -486,9 +482,9 @@ def decay_block(rng, leg_pdg, leg_mom, state_pdg, state_ctau, state_first, state
                     _put(slot_i, slot_f, ev, nslot, pdg_2, mother, lab_2, vx, vy, vz,
                          sgn * mode_i[k, MI_Q2], bfield)
                     nslot += 1
-                if mode_i[k, MI_NEXT] < 0:
-                    break
-                # the chi' decays in turn
+                # the chi' decays in turn if it is unstable (its state; -1: stable); an
+                # intermediate chi' has no vertex columns: its products' vertex is its decay
+                st = mode_i[k, MI_NEXT]
                 pdg = pdg_k
                 for c in range(4):
                     parent[c] = lab_k[c]
