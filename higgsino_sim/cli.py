@@ -61,13 +61,17 @@ def _seed(text: str) -> int:
     return value
 
 
-def _add_model_options(p: argparse.ArgumentParser) -> None:
-    from higgsino_sim.pdf import DEFAULT_PDF
-
+def _add_spectrum_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mass", type=_finite, required=True, help="m(chi1+-) [GeV]")
     p.add_argument("--dm", type=_finite, required=True, help="m(chi1+-) - m(chi10) [GeV]")
     p.add_argument("--dm0", type=_finite, default=None,
                    help="m(chi20) - m(chi10) [GeV] (default: 2 * dm)")
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    from higgsino_sim.pdf import DEFAULT_PDF
+
+    _add_spectrum_options(p)
     p.add_argument("--sqrt-s", type=_finite, default=13_000.0,
                    help="collision energy [GeV] (default 13000)")
     p.add_argument("--processes", default="all",
@@ -121,10 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"solenoid field [T] for the truth d0/dz (default {DEFAULT_BFIELD_T:g})")
 
     spc = sub.add_parser("spectrum", help="masses, widths, c*tau and branching fractions")
-    spc.add_argument("--mass", type=_finite, required=True, help="m(chi1+-) [GeV]")
-    spc.add_argument("--dm", type=_finite, required=True, help="m(chi1+-) - m(chi10) [GeV]")
-    spc.add_argument("--dm0", type=_finite, default=None,
-                     help="m(chi20) - m(chi10) [GeV] (default: 2 * dm)")
+    _add_spectrum_options(spc)
     _add_decay_options(spc)
     spc.add_argument("--json", action="store_true", help="print JSON")
 
