@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -159,9 +159,13 @@ def _w_modes(parent: float, chi: float, pdg_chi: int, q_chi: int, o_l: float, o_
         c2 = round(sm.charge(d2)) if d2 and abs(d2) > 10 else 0
         m1 = sm.mass(abs(d1)) if abs(d1) not in (12, 14, 16) else 0.0
         m2 = (sm.mass(abs(d2)) if abs(d2) not in (12, 14, 16) else 0.0) if d2 else 0.0
+        # a conjugate_half mode stands for both charge-conjugate final states of a
+        # Majorana parent, each at the full rate: twice the width, sampled 50/50
+        mult = kw.pop("multiplicity", 1.0) * (2.0 if conjugate_half else 1.0)
         return Mode(name or f"{chi_label} {ch}", kind, (pdg_chi, d1, d2), (q_chi, c1, c2),
                     parent, chi, m1, m2, (a_l, a_r, complex(b_l), 0j), w,
-                    conjugate_half=conjugate_half, **kw)  # type: ignore[arg-type]
+                    multiplicity=mult, conjugate_half=conjugate_half,
+                    **kw)  # type: ignore[arg-type]
 
     v = sm.V_CKM
     modes = [
@@ -235,23 +239,16 @@ def _z_modes(spec: Spectrum) -> list[Mode]:
     return modes
 
 
-def _replace(mode: Mode, **kw: object) -> Mode:
-    from dataclasses import replace
-
-    return replace(mode, **kw)  # type: ignore[arg-type]
-
-
 def _chi20_modes(spec: Spectrum) -> list[Mode]:
     from higgsino_sim.kernels.decays import KIND_PHOTON
 
     modes = _z_modes(spec)
     if spec.m_n2 > spec.m_c1:
-        # chi20 -> chi1+ W-* and chi1- W+*, each at the full rate (Majorana parent): one
-        # mode of multiplicity 2, the charge chosen 50/50 per decay in the kernel
+        # chi20 -> chi1+ W-* and chi1- W+*, each at the full rate (Majorana parent): modes
+        # of multiplicity 2, the charge chosen 50/50 per decay in the kernel
         o_l, o_r = w_chi_couplings(spec, 1)
-        modes += [_replace(m, multiplicity=2.0 * m.multiplicity) for m in _w_modes(
-            spec.signed_n2, spec.m_c1, PDG_C1, 1, o_l, o_r, w_sign=-1, name="chi1pm f f",
-            conjugate_half=True)]
+        modes += _w_modes(spec.signed_n2, spec.m_c1, PDG_C1, 1, o_l, o_r, w_sign=-1,
+                          name="chi1pm f f", conjugate_half=True)
     modes.append(Mode("chi10 gamma", KIND_PHOTON, (PDG_N1, _GAMMA, 0), (0, 0, 0),
                       spec.signed_n2, spec.signed_n1, 0.0, 0.0, (0j, 0j, 0j, 0j), (0.0, 0.0)))
     return modes
@@ -324,7 +321,7 @@ def mode_widths(modes: list[Mode], n_gauss: int | None = None) -> np.ndarray:
 
 def _table(state: str, mass: float, modes: list[Mode]) -> DecayTable:
     widths = mode_widths(modes)
-    modes = [_replace(m, width=float(w)) for m, w in zip(modes, widths, strict=True)]
+    modes = [replace(m, width=float(w)) for m, w in zip(modes, widths, strict=True)]
     partial: dict[str, float] = {}
     for m in modes:
         partial[m.channel] = partial.get(m.channel, 0.0) + m.width
@@ -481,7 +478,7 @@ def kernel_tables(model: DecayModel) -> KernelTables:
             p = br * (m.width / ch_w if ch_w > 0 else 1.0 / sum(
                 1 for x in t.modes if x.channel == m.channel))
             if p > 0:
-                modes.append(_replace(m, channel=f"{s}:{m.channel}"))
+                modes.append(replace(m, channel=f"{s}:{m.channel}"))
                 probs.append(p)
         first.append(len(modes))
         ctau.append(t.ctau_mm)
