@@ -35,7 +35,7 @@ from higgsino_sim.rng import (
     block_rng,
     master_entropy,
 )
-from higgsino_sim.spectrum import Spectrum, higgsino_spectrum
+from higgsino_sim.spectrum import PDG_C1, Spectrum, higgsino_spectrum
 from higgsino_sim.xsec import ProcessXsec, cross_sections, totals
 
 #: Trial points per RNG block (fixed: changing it changes the events of a seed).
@@ -204,22 +204,30 @@ class Piece(NamedTuple):
         return Piece(*(a[:n] for a in self))
 
 
-def legs(tables: ProcessTables, f: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def leg_order(tables: ProcessTables) -> tuple[np.ndarray, np.ndarray]:
+    """Per subprocess: whether the kernel's (k1, k2) must be swapped to list the chargino
+    first (output order), and the PDG id pair in output order."""
+    subs = tables.subprocesses
+    swap = np.array([abs(sp.pdg_a) != PDG_C1 and abs(sp.pdg_b) == PDG_C1 for sp in subs])
+    pdg = np.array([(sp.pdg_b, sp.pdg_a) if sw else (sp.pdg_a, sp.pdg_b)
+                    for sp, sw in zip(subs, swap, strict=True)], dtype=np.int64).reshape(-1, 2)
+    return swap, pdg
+
+
+def legs(order: tuple[np.ndarray, np.ndarray], f: np.ndarray, i: np.ndarray
+         ) -> tuple[np.ndarray, np.ndarray]:
     """PDG ids [n, 2] and four-momenta [n, 2, 4] of the produced pair in output order
-    (the chargino first when there is one)."""
+    (``order`` from ``leg_order``)."""
     from higgsino_sim.kernels.hard_process import F_A, F_B, I_PROC
 
-    subs = tables.subprocesses
-    swap = np.array([abs(sp.pdg_a) != 1000024 and abs(sp.pdg_b) == 1000024 for sp in subs])
-    pdg = np.array([(sp.pdg_a, sp.pdg_b) for sp in subs], dtype=np.int64).reshape(-1, 2)
+    swap, pdg = order
     p = i[:, I_PROC]
-    sw = swap[p]
-    leg_pdg = np.where(sw[:, None], pdg[p][:, ::-1], pdg[p])
+    sw = swap[p][:, None]
     a, b = f[:, F_A : F_A + 4], f[:, F_B : F_B + 4]
     leg_mom = np.empty((f.shape[0], 2, 4))
-    leg_mom[:, 0] = np.where(sw[:, None], b, a)
-    leg_mom[:, 1] = np.where(sw[:, None], a, b)
-    return leg_pdg, leg_mom
+    leg_mom[:, 0] = np.where(sw, b, a)
+    leg_mom[:, 1] = np.where(sw, a, b)
+    return pdg[p], leg_mom
 
 
 class _Sampler:
@@ -230,6 +238,7 @@ class _Sampler:
                  decays: KernelTables) -> None:
         self.tables = tables
         self.decays = decays
+        self.leg_order = leg_order(tables)
         self.decay_counters = np.zeros(2, dtype=np.int64)
         self._lock = threading.Lock()
         self.pdf = pdf
@@ -267,7 +276,7 @@ class _Sampler:
         """Decay the events of generation block ``index`` on their own stream."""
         from higgsino_sim.kernels import decays as kd
 
-        leg_pdg, leg_mom = legs(self.tables, f, i)
+        leg_pdg, leg_mom = legs(self.leg_order, f, i)
         n = f.shape[0]
         leg_f = np.empty((n, 2, kd.N_LF))
         leg_i = np.empty((n, 2), dtype=np.int64)
