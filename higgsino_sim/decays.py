@@ -75,6 +75,15 @@ class Mode:
     fixed_width: float = 0.0
     width: float = 0.0
 
+    @property
+    def is_open(self) -> bool:
+        """Kinematically allowed (the photon mode is open even with its default zero width)."""
+        from higgsino_sim.kernels.decays import KIND_FERMIONS
+
+        if self.kind < KIND_FERMIONS:  # the two-body kinds
+            return abs(self.m_parent) > abs(self.m_chi) + self.m1
+        return self.q_range[1] > self.q_range[0]
+
 
 @dataclass(frozen=True, slots=True)
 class DecayTable:
@@ -356,8 +365,7 @@ def _apply(table: DecayTable, fixed: dict[str, float], source: str) -> DecayTabl
         if ch not in table.branching:
             raise UsageError(f"{source}: {state} has no channel {ch!r}; channels: "
                              + ", ".join(repr(c) for c in table.branching))
-        closed = table.partial_widths[ch] <= 0.0 and ch != "chi10 gamma"
-        if closed and value > 0:
+        if value > 0 and not any(m.is_open for m in table.modes if m.channel == ch):
             raise UsageError(f"{source}: {state} -> {ch} is kinematically closed for this "
                              "spectrum")
     set_sum = sum(fixed.values())
