@@ -86,26 +86,22 @@ def _decay_rate(path: Path, n_events: int, preset: str, repeats: int = 3
     ``repeats`` after a warm-up call (JIT compile or cache load)."""
     import numpy as np
 
-    from higgsino_sim import constants as sm
     from higgsino_sim.decays import decay_model, kernel_tables
     from higgsino_sim.generate import DEFAULT_BFIELD_T
-    from higgsino_sim.kernels import decays as kd
     from higgsino_sim.spectrum import higgsino_spectrum
 
     leg_pdg, leg_mom = _legs(path, n_events)
-    args = kernel_tables(decay_model(higgsino_spectrum(MASS, DM), preset)).kernel_args()
-    leg_f = np.empty((n_events, 2, kd.N_LF))
-    leg_i = np.empty((n_events, 2), dtype=np.int64)
-    slot_i = np.empty((n_events, kd.N_SLOTS, kd.N_SI), dtype=np.int64)
-    slot_f = np.empty((n_events, kd.N_SLOTS, kd.N_SF))
+    tables = kernel_tables(decay_model(higgsino_spectrum(MASS, DM), preset))
+    leg_i = np.empty(0)
 
     def run(n: int, seed: int) -> float:
-        counters = np.zeros(2, dtype=np.int64)
+        nonlocal leg_i
         t = time.perf_counter()
-        kd.decay_block(np.random.default_rng(seed), leg_pdg[:n], leg_mom[:n], *args,
-                       sm.ALPHA_S_MZ, sm.M_Z, DEFAULT_BFIELD_T, leg_f[:n], leg_i[:n],
-                       slot_i[:n], slot_f[:n], counters)
-        return time.perf_counter() - t
+        out = tables.decay(np.random.default_rng(seed), leg_pdg[:n], leg_mom[:n],
+                           DEFAULT_BFIELD_T)
+        elapsed = time.perf_counter() - t
+        leg_i = out.leg_i
+        return elapsed
 
     run(min(n_events, 1000), 0)  # warm-up
     best = min(run(n_events, seed) for seed in range(1, repeats + 1))

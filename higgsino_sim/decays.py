@@ -23,6 +23,7 @@ import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -463,6 +464,31 @@ class KernelTables:
         a = self.arrays
         return (self.state_pdg, self.state_ctau, self.state_first, self.state_cum, a.mode_f,
                 a.mode_i, a.mode_c, self.env_cum, self.env_bound)
+
+    def decay(self, rng: np.random.Generator, leg_pdg: np.ndarray, leg_mom: np.ndarray,
+              bfield: float) -> DecayedLegs:
+        """Decay the legs (PDG ids [n, 2], four-momenta [n, 2, 4] in GeV) with
+        ``kernels.decays.decay_block`` in a field of ``bfield`` tesla."""
+        from higgsino_sim.kernels import decays as kd
+
+        n = leg_pdg.shape[0]
+        out = DecayedLegs(np.empty((n, 2, kd.N_LF)), np.empty((n, 2), dtype=np.int64),
+                          np.empty((n, kd.N_SLOTS, kd.N_SI), dtype=np.int64),
+                          np.empty((n, kd.N_SLOTS, kd.N_SF)), np.zeros(2, dtype=np.int64))
+        kd.decay_block(rng, leg_pdg, leg_mom, *self.kernel_args(), sm.ALPHA_S_MZ, sm.M_Z,
+                       bfield, *out)
+        return out
+
+
+class DecayedLegs(NamedTuple):
+    """Output of ``decay_block`` (layout in kernels.decays): leg vertices and channels,
+    product slots, and the sampling counters (trials, envelope violations)."""
+
+    leg_f: np.ndarray
+    leg_i: np.ndarray
+    slot_i: np.ndarray
+    slot_f: np.ndarray
+    counters: np.ndarray
 
 
 def kernel_tables(model: DecayModel) -> KernelTables:

@@ -274,21 +274,12 @@ class _Sampler:
 
     def decay(self, index: int, f: np.ndarray, i: np.ndarray) -> Piece:
         """Decay the events of generation block ``index`` on their own stream."""
-        from higgsino_sim.kernels import decays as kd
-
         leg_pdg, leg_mom = legs(self.leg_order, f, i)
-        n = f.shape[0]
-        leg_f = np.empty((n, 2, kd.N_LF))
-        leg_i = np.empty((n, 2), dtype=np.int64)
-        slot_i = np.empty((n, kd.N_SLOTS, kd.N_SI), dtype=np.int64)
-        slot_f = np.empty((n, kd.N_SLOTS, kd.N_SF))
-        counters = np.zeros(2, dtype=np.int64)
-        kd.decay_block(block_rng(self.entropy, PHASE_DECAY, index), leg_pdg, leg_mom,
-                       *self.decays.kernel_args(), sm.ALPHA_S_MZ, sm.M_Z, self.opts.bfield,
-                       leg_f, leg_i, slot_i, slot_f, counters)
+        out = self.decays.decay(block_rng(self.entropy, PHASE_DECAY, index), leg_pdg, leg_mom,
+                                self.opts.bfield)
         with self._lock:
-            self.decay_counters += counters
-        return Piece(f, i, leg_pdg, leg_mom, leg_f, leg_i, slot_i, slot_f)
+            self.decay_counters += out.counters
+        return Piece(f, i, leg_pdg, leg_mom, out.leg_f, out.leg_i, out.slot_i, out.slot_f)
 
     def generation_block(self, index: int, w_max: float):
         out_f, out_i, trial_w, trial_p, bins = self.block(PHASE_GENERATION, index, w_max)

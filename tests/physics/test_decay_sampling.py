@@ -59,13 +59,8 @@ def run_decays(model: decays.DecayModel, pdg: int, n: int, seed: int, p_max: flo
     leg_mom[:, 0] = _random_momenta(rng, n, mass, p_max)
     leg_mom[:, 1] = _random_momenta(rng, n, spec.m_n1, p_max)
     tables = decays.kernel_tables(model)
-    leg_f = np.empty((n, 2, kd.N_LF))
-    leg_i = np.empty((n, 2), dtype=np.int64)
-    slot_i = np.empty((n, kd.N_SLOTS, kd.N_SI), dtype=np.int64)
-    slot_f = np.empty((n, kd.N_SLOTS, kd.N_SF))
-    counters = np.zeros(2, dtype=np.int64)
-    kd.decay_block(np.random.default_rng(seed + 1), leg_pdg, leg_mom, *tables.kernel_args(),
-                   sm.ALPHA_S_MZ, sm.M_Z, bfield, leg_f, leg_i, slot_i, slot_f, counters)
+    leg_f, leg_i, slot_i, slot_f, counters = tables.decay(np.random.default_rng(seed + 1),
+                                                          leg_pdg, leg_mom, bfield)
     assert counters[1] == 0, "sampling envelope violated"
     return {"leg_pdg": leg_pdg, "leg_mom": leg_mom, "leg_f": leg_f, "leg_i": leg_i,
             "slot_i": slot_i, "slot_f": slot_f, "labels": np.array(tables.labels),
