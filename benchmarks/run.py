@@ -1,4 +1,4 @@
-"""Benchmark of `hsim generate`: hard process, decays, Parquet output (issues 2 and 3).
+"""Benchmark of `hsim generate`: hard process, decays, detector, Parquet (issues 2-4).
 
 Reports, on this machine:
 * unweighted events per second per core, end to end (hard process + decays + Parquet
@@ -8,6 +8,10 @@ Reports, on this machine:
   generated sample (default spectrum, realistic momenta and process mix) tiled to a large
   batch: legs decayed per second and events per second, for the physical branching
   fractions and the cms-sus-24-003 preset;
+* the detector stage alone: ``kernels.detector.respond_block`` with the cms-phase1 card on
+  one core, on the decayed events of the same sample: events per second;
+* end to end with ``--card cms-phase1`` (hard process + decays + detector + Parquet), one
+  thread and all cores;
 * the JIT warm-up: wall time of a small run with a cold numba cache and with a warm one;
 * the peak resident memory of a large run (streaming keeps it flat in the number of events).
 
@@ -43,6 +47,12 @@ LABELS = {
     "decay_events_per_s_one_core_cms": "decay_block alone: events/s, cms-sus-24-003 preset",
     "decay_share_of_end_to_end_one_core": "fraction of the one-thread end-to-end time spent "
                                           "in decay_block (physical BRs)",
+    "detector_events_per_s_one_core": "respond_block alone (cms-phase1): events/s, one core",
+    "card_unweighted_events_per_s_one_core": "end to end with --card cms-phase1 (hard process "
+                                             "+ decays + detector + Parquet), events/s, one "
+                                             "thread",
+    "card_unweighted_events_per_s_all_cores": "end to end with --card cms-phase1, events/s, "
+                                              "all cores",
 }
 
 
@@ -109,6 +119,38 @@ def _decay_rate(path: Path, n_events: int, preset: str, repeats: int = 3
     return n_decayed / best, n_events / best
 
 
+def _detector_rate(path: Path, n_events: int, card_name: str, repeats: int = 3) -> float:
+    """Time ``respond_block`` alone on one core on decayed events; return events/s (best of
+    ``repeats`` after a warm-up call)."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from higgsino_sim.cards import load_card
+    from higgsino_sim.decays import decay_model, kernel_tables
+    from higgsino_sim.detector import respond
+    from higgsino_sim.spectrum import higgsino_spectrum
+
+    card = load_card(card_name)
+    leg_pdg, leg_mom = _legs(path, n_events)
+    t = pq.read_table(path, columns=["jet_pdg", "jet_e", "jet_px", "jet_py", "jet_pz"])
+    reps = -(-n_events // t.num_rows)
+    jet_pdg = np.tile(t["jet_pdg"].to_numpy().astype(np.int64), reps)[:n_events]
+    jet_mom = np.tile(np.stack([t[c].to_numpy() for c in ("jet_e", "jet_px", "jet_py",
+                                                          "jet_pz")], axis=1), (reps, 1))
+    jet_mom = np.ascontiguousarray(jet_mom[:n_events])
+    tables = kernel_tables(decay_model(higgsino_spectrum(MASS, DM)))
+    dec = tables.decay(np.random.default_rng(0), leg_pdg, leg_mom, card.bfield)
+
+    def run(n: int, seed: int) -> float:
+        t0 = time.perf_counter()
+        respond(card, np.random.default_rng(seed), jet_pdg[:n], jet_mom[:n], dec.slot_i[:n],
+                dec.slot_f[:n])
+        return time.perf_counter() - t0
+
+    run(min(n_events, 1000), 0)  # warm-up
+    return n_events / min(run(n_events, seed) for seed in range(1, repeats + 1))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny configuration (smoke test)")
@@ -133,17 +175,20 @@ def main(argv: list[str] | None = None) -> int:
             legs_s, events_s = _decay_rate(Path(tmp) / "s.parquet", args.decay_events, preset)
             results[f"decays_per_s_one_core{suffix}"] = round(legs_s)
             results[f"decay_events_per_s_one_core{suffix}"] = round(events_s)
+        results["detector_events_per_s_one_core"] = round(
+            _detector_rate(Path(tmp) / "s.parquet", args.decay_events, "cms-phase1"))
         results["first_run_cold_cache_s"] = round(cold, 2)
         results["first_run_warm_cache_s"] = round(warm, 2)
         results["warm_run_timing_s"] = md_warm["timing_seconds"]
-        for threads in (1, 0):
-            wall, md, _ = _run(["-n", str(args.events), "--threads", str(threads), "-o",
-                                str(Path(tmp) / "t.parquet")], env)
-            gen = md["timing_seconds"]["generation_and_write"]  # type: ignore[index]
-            key = "one_core" if threads == 1 else "all_cores"
-            results[f"unweighted_events_per_s_{key}"] = round(args.events / gen)
-            results[f"unweighting_efficiency_{key}"] = md["unweighting_efficiency"]
-            results[f"wall_s_{key}"] = round(wall, 1)
+        for card, prefix in (([], ""), (["--card", "cms-phase1"], "card_")):
+            for threads in (1, 0):
+                wall, md, _ = _run(["-n", str(args.events), "--threads", str(threads), "-o",
+                                    str(Path(tmp) / "t.parquet"), *card], env)
+                gen = md["timing_seconds"]["generation_and_write"]  # type: ignore[index]
+                key = "one_core" if threads == 1 else "all_cores"
+                results[f"{prefix}unweighted_events_per_s_{key}"] = round(args.events / gen)
+                results[f"{prefix}unweighting_efficiency_{key}"] = md["unweighting_efficiency"]
+                results[f"{prefix}wall_s_{key}"] = round(wall, 1)
         _, _, rss = _run(["-n", str(args.big_events), "-o", str(Path(tmp) / "b.parquet")], env)
         results[f"peak_rss_mib_{args.big_events}_events"] = round(rss)
     results["decay_share_of_end_to_end_one_core"] = round(

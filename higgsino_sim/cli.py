@@ -121,8 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--chunk-events", type=_count, default=DEFAULT_CHUNK_EVENTS,
                      help="events per Parquet row group (memory bound)")
     _add_decay_options(gen)
-    gen.add_argument("--bfield", type=_finite, default=DEFAULT_BFIELD_T,
-                     help=f"solenoid field [T] for the truth d0/dz (default {DEFAULT_BFIELD_T:g})")
+    gen.add_argument("--card", default=None, metavar="NAME|PATH",
+                     help="detector card: cms-phase0, cms-phase1, atlas-run2 or a TOML file "
+                          "(see hsim cards list); default: truth only")
+    gen.add_argument("--bfield", type=_finite, default=None,
+                     help=f"solenoid field [T] for the truth d0/dz (default: the card's, or "
+                          f"{DEFAULT_BFIELD_T:g} without a card)")
 
     spc = sub.add_parser("spectrum", help="masses, widths, c*tau and branching fractions")
     _add_spectrum_options(spc)
@@ -146,7 +150,7 @@ def _cmd_generate(args: argparse.Namespace, argv: Sequence[str]) -> int:
         weighted=args.weighted, pdf=args.pdf, output=output,
         allow_extrapolation=args.allow_extrapolation, threads=args.threads,
         chunk_events=args.chunk_events, br_preset=args.br_preset, br=tuple(args.br),
-        bfield=args.bfield, command=shlex.join(["hsim", *argv]),
+        bfield=args.bfield, card=args.card, command=shlex.join(["hsim", *argv]),
     )
     res = run_generate(opts)
     md = res.metadata

@@ -23,13 +23,17 @@ import numpy as np
 
 from higgsino_sim import constants as sm
 from higgsino_sim._version import __version__
+from higgsino_sim.cards import Card, load_card
 from higgsino_sim.decays import DecayModel, KernelTables, decay_model, kernel_tables
+from higgsino_sim.detector import Reco, respond
 from higgsino_sim.errors import UsageError
+from higgsino_sim.kernels.detector import C_LEP_OVERFLOW, C_TRK_OVERFLOW
 from higgsino_sim.pdf import DEFAULT_PDF, PdfSet, load_pdf
 from higgsino_sim.processes import PROCESSES, ProcessTables, build_subprocess, pack
 from higgsino_sim.rng import (
     PHASE_ADAPTATION,
     PHASE_DECAY,
+    PHASE_DETECTOR,
     PHASE_GENERATION,
     PHASE_INTEGRATION,
     block_rng,
@@ -88,7 +92,8 @@ class GenerateOptions:
     chunk_events: int = DEFAULT_CHUNK_EVENTS
     br_preset: str = "physical"
     br: tuple[str, ...] = ()
-    bfield: float = DEFAULT_BFIELD_T
+    bfield: float | None = None  # None: the card's field, or DEFAULT_BFIELD_T without a card
+    card: str | None = None  # shipped card name or TOML path; None: truth only
     command: str = ""
 
 
@@ -100,11 +105,21 @@ class GenerateResult:
     spectrum: Spectrum
     xsecs: tuple[ProcessXsec, ...]
     decays: DecayModel
+    card: Card | None = None
     metadata: dict[str, object] = field(default_factory=dict)
 
 
-def validate(opts: GenerateOptions) -> tuple[Spectrum, DecayModel]:
-    """Check every option before any work is done; return the spectrum and its decays.
+class Setup(NamedTuple):
+    """What ``validate`` derives from the options before any work is done."""
+
+    spectrum: Spectrum
+    decays: DecayModel
+    card: Card | None
+    bfield: float  # [T], for the truth impact parameters (and the card's response)
+
+
+def validate(opts: GenerateOptions) -> Setup:
+    """Check every option before any work is done; return the spectrum, decays and card.
 
     Raises
     ------
@@ -132,8 +147,16 @@ def validate(opts: GenerateOptions) -> tuple[Spectrum, DecayModel]:
         raise UsageError(f"--chunk-events must be positive, got {opts.chunk_events}")
     if opts.threads < 0:
         raise UsageError(f"--threads must be >= 0 (0 = all cores), got {opts.threads}")
-    if not math.isfinite(opts.bfield) or opts.bfield < 0:
+    if opts.bfield is not None and (not math.isfinite(opts.bfield) or opts.bfield < 0):
         raise UsageError(f"--bfield must be a field in tesla >= 0, got {opts.bfield:g}")
+    card = load_card(opts.card) if opts.card is not None else None
+    bfield = opts.bfield if opts.bfield is not None else DEFAULT_BFIELD_T
+    if card is not None:
+        if opts.bfield is not None and opts.bfield != card.bfield:
+            raise UsageError(
+                f"--bfield {opts.bfield:g} T contradicts the field of card {card.name} "
+                f"({card.bfield:g} T); drop --bfield or edit a copy of the card")
+        bfield = card.bfield
     out = Path(opts.output)
     if out.is_dir():
         raise UsageError(f"-o/--output {out} is a directory; give a file name")
@@ -142,7 +165,7 @@ def validate(opts: GenerateOptions) -> tuple[Spectrum, DecayModel]:
         raise UsageError(f"-o/--output: directory {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise UsageError(f"-o/--output: directory {parent} is not writable")
-    return spec, decay_model(spec, opts.br_preset, opts.br)
+    return Setup(spec, decay_model(spec, opts.br_preset, opts.br), card, bfield)
 
 
 def _truncation_bound(weights: np.ndarray, fraction: float) -> float:
@@ -189,7 +212,8 @@ def refine_grid(edges: np.ndarray, bins: np.ndarray, w: np.ndarray) -> np.ndarra
 
 class Piece(NamedTuple):
     """A run of events: hard-process rows (columns F_*/I_* of kernels.hard_process), the
-    legs in output order (chargino first) and their decays (kernels.decays layout)."""
+    legs in output order (chargino first), their decays (kernels.decays layout) and the
+    reconstructed objects (kernels.detector layout; zero columns without a card)."""
 
     f: np.ndarray
     i: np.ndarray
@@ -199,6 +223,8 @@ class Piece(NamedTuple):
     leg_i: np.ndarray
     slot_i: np.ndarray
     slot_f: np.ndarray
+    reco_f: np.ndarray
+    reco_i: np.ndarray
 
     def head(self, n: int) -> Piece:
         return Piece(*(a[:n] for a in self))
@@ -235,11 +261,16 @@ class _Sampler:
 
     def __init__(self, tables: ProcessTables, pdf: PdfSet, opts: GenerateOptions,
                  proc_prob: np.ndarray, kfac: np.ndarray, entropy: int,
-                 decays: KernelTables) -> None:
+                 decays: KernelTables, card: Card | None, bfield: float) -> None:
+        from higgsino_sim.kernels.detector import N_COUNTERS
+
         self.tables = tables
         self.decays = decays
+        self.card = card
+        self.bfield = bfield
         self.leg_order = leg_order(tables)
         self.decay_counters = np.zeros(2, dtype=np.int64)
+        self.detector_counters = np.zeros(N_COUNTERS, dtype=np.int64)
         self._lock = threading.Lock()
         self.pdf = pdf
         self.opts = opts
@@ -273,13 +304,24 @@ class _Sampler:
         return out_f[:n], out_i[:n], trial_w, trial_p, bins
 
     def decay(self, index: int, f: np.ndarray, i: np.ndarray) -> Piece:
-        """Decay the events of generation block ``index`` on their own stream."""
+        """Decay the events of generation block ``index`` and pass them through the
+        detector card, each step on its own stream."""
+        from higgsino_sim.kernels.hard_process import F_J, I_IDJ
+
         leg_pdg, leg_mom = legs(self.leg_order, f, i)
         out = self.decays.decay(block_rng(self.entropy, PHASE_DECAY, index), leg_pdg, leg_mom,
-                                self.opts.bfield)
+                                self.bfield)
+        if self.card is None:
+            reco = Reco(np.empty((f.shape[0], 0)), np.empty((f.shape[0], 0), dtype=np.int64),
+                        np.zeros_like(self.detector_counters))
+        else:
+            reco = respond(self.card, block_rng(self.entropy, PHASE_DETECTOR, index),
+                           i[:, I_IDJ], f[:, F_J : F_J + 4], out.slot_i, out.slot_f)
         with self._lock:
             self.decay_counters += out.counters
-        return Piece(f, i, leg_pdg, leg_mom, out.leg_f, out.leg_i, out.slot_i, out.slot_f)
+            self.detector_counters += reco.counters
+        return Piece(f, i, leg_pdg, leg_mom, out.leg_f, out.leg_i, out.slot_i, out.slot_f,
+                     reco.f, reco.i)
 
     def generation_block(self, index: int, w_max: float):
         out_f, out_i, trial_w, trial_p, bins = self.block(PHASE_GENERATION, index, w_max)
@@ -422,7 +464,7 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
     """Generate events and write them to ``opts.output`` (Parquet). See the module docs."""
     from higgsino_sim.output import EventWriter
 
-    spec, decays = validate(opts)
+    spec, decays, card, bfield = validate(opts)
     pdf = load_pdf(opts.pdf)
     entropy = master_entropy(opts.seed)
     t0 = time.perf_counter()
@@ -436,8 +478,8 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
     t1 = time.perf_counter()
     dtab = kernel_tables(decays)
     timing["decay_tables"] = time.perf_counter() - t1
-    sampler = _Sampler(tables, pdf, opts, proc_prob, kfac, entropy, dtab)
-    writer = EventWriter(Path(opts.output), tables, dtab.labels)
+    sampler = _Sampler(tables, pdf, opts, proc_prob, kfac, entropy, dtab, card, bfield)
+    writer = EventWriter(Path(opts.output), tables, dtab.labels, detector=card is not None)
     stats: dict[str, float] = {}
     per_process: dict[str, dict[str, float]] = {}
     try:
@@ -499,7 +541,12 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
             "importance_sampling": {"pt2_exponent": PT2_EXPONENT, "q2_exponent": Q2_EXPONENT,
                                     "dy_max": DY_MAX, "block_trials": BLOCK_TRIALS},
             "decays": decays.summary(),
-            "bfield_t": opts.bfield,
+            "bfield_t": bfield,
+            "detector": None if card is None else {
+                **card.summary(),
+                "lepton_overflow": int(sampler.detector_counters[C_LEP_OVERFLOW]),
+                "track_overflow": int(sampler.detector_counters[C_TRK_OVERFLOW]),
+            },
             "decay_sampling": {"dalitz_trials": int(sampler.decay_counters[0]),
                                "envelope_violations": int(sampler.decay_counters[1])},
             **stats,
@@ -513,4 +560,4 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
         raise
     finally:
         sampler.close()
-    return GenerateResult(Path(opts.output), spec, xs, decays, meta)
+    return GenerateResult(Path(opts.output), spec, xs, decays, card, meta)

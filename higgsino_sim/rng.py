@@ -15,6 +15,7 @@ PHASE_INTEGRATION = 1
 PHASE_GENERATION = 2
 PHASE_ADAPTATION = 3
 PHASE_DECAY = 4
+PHASE_DETECTOR = 5
 
 
 def master_entropy(seed: int | None) -> int:

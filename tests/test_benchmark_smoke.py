@@ -19,5 +19,7 @@ def test_benchmark_quick_runs(tmp_path: Path) -> None:
                     str(out)], check=True, capture_output=True)
     res = json.loads(out.read_text())
     assert res["unweighted_events_per_s_one_core"] > 0
+    assert res["card_unweighted_events_per_s_one_core"] > 0
+    assert res["detector_events_per_s_one_core"] > 0
     assert "first_run_cold_cache_s" in res
     assert "peak_rss_mib_4000_events" in res

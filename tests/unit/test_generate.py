@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from tables import assert_identical
 
 from higgsino_sim.generate import GenerateOptions, Piece, _truncation_bound, run_generate
 from higgsino_sim.output import EventWriter, read_metadata
@@ -19,20 +19,6 @@ def _run(tmp: Path, name: str, **kw: object) -> Path:
     opts.update(kw)
     run_generate(GenerateOptions(**opts))  # type: ignore[arg-type]
     return out
-
-
-def assert_identical(ta: pa.Table, tb: pa.Table) -> None:
-    """Bit-for-bit equality of two tables, NaN padding included (Table.equals says NaN !=
-    NaN); dictionary columns compare by value (row groups may order dictionaries apart)."""
-    assert ta.column_names == tb.column_names
-    for name in ta.column_names:
-        a, b = ta.column(name), tb.column(name)
-        if pa.types.is_dictionary(a.type):
-            assert a.to_pylist() == b.to_pylist(), name
-        else:
-            xa, xb = a.to_numpy(), b.to_numpy()
-            assert xa.dtype == xb.dtype, name
-            assert xa.tobytes() == xb.tobytes(), name
 
 
 def test_same_seed_same_table_for_any_chunking_and_threads(tmp_path: Path) -> None:
