@@ -415,7 +415,7 @@ def _type_name(v: object) -> str:
 
 
 def _show(v: object) -> str:
-    text = repr(v)
+    text = str(v).lower() if isinstance(v, bool) else repr(v)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -136,6 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
     xs = sub.add_parser("xsec", help="LO and NLO+NLL cross sections per subprocess")
     _add_model_options(xs)
     xs.add_argument("--json", action="store_true", help="print JSON")
+
+    cards = sub.add_parser("cards", help="list, show and validate detector cards")
+    csub = cards.add_subparsers(dest="cards_command", required=True, parser_class=_Parser)
+    csub.add_parser("list", help="the shipped cards with their descriptions")
+    show = csub.add_parser("show", help="print a card's TOML text (comments included; "
+                                        "redirect it to a file to make your own card)")
+    show.add_argument("card", metavar="NAME|PATH", help="shipped card name or .toml path")
+    val = csub.add_parser("validate", help="check a card; exit code 2 and the problem if bad")
+    val.add_argument("card", metavar="PATH", help=".toml path (or a shipped card name)")
     return parser
 
 
@@ -252,6 +261,21 @@ def _cmd_xsec(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_cards(args: argparse.Namespace) -> int:
+    from higgsino_sim.cards import card_text, load_card, shipped_cards
+
+    if args.cards_command == "list":
+        for name in shipped_cards():
+            print(f"{name:12s} {load_card(name).description}")
+    elif args.cards_command == "show":
+        print(card_text(args.card), end="")
+    else:
+        card = load_card(args.card)
+        print(f"{args.card}: ok ({card.name}, {len(card.wp_names)} working points, "
+              f"sha256 {card.sha256[:12]})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `hsim`; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -265,6 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_generate(args, argv)
         if args.command == "spectrum":
             return _cmd_spectrum(args)
+        if args.command == "cards":
+            return _cmd_cards(args)
         return _cmd_xsec(args)
     except (UsageError, OutsideTableError) as exc:
         # bad option values, impossible spectra, unknown PDF sets, masses off the tables

@@ -261,7 +261,8 @@ class _Sampler:
 
     def __init__(self, tables: ProcessTables, pdf: PdfSet, opts: GenerateOptions,
                  proc_prob: np.ndarray, kfac: np.ndarray, entropy: int,
-                 decays: KernelTables, card: Card | None, bfield: float) -> None:
+                 decays: KernelTables, card: Card | None = None,
+                 bfield: float = DEFAULT_BFIELD_T) -> None:
         from higgsino_sim.kernels.detector import N_COUNTERS
 
         self.tables = tables
