@@ -1,6 +1,7 @@
 """higgsino-sim: fast simulation and signal generation for compressed Higgsino searches.
 
-The public API: the spectrum, its decays, the cross sections and the generator (docs/).
+The public API: the spectrum, its decays, the cross sections, the generator and the
+detector cards (docs/).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ __all__ = [
     "decay_model",
     "generate_events",
     "higgsino_spectrum",
+    "load_card",
     "read_metadata",
 ]
 
@@ -47,6 +49,10 @@ def __getattr__(name: str) -> object:
         from higgsino_sim.decays import decay_model
 
         return decay_model
+    if name == "load_card":
+        from higgsino_sim.cards import load_card
+
+        return load_card
     if name == "read_metadata":
         from higgsino_sim.output import read_metadata
 

@@ -176,6 +176,11 @@ def _cmd_generate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if "unweighting_efficiency" in md:
         print(f"unweighting efficiency = {md['unweighting_efficiency']:.4f} "
               f"(truncated fraction {md['truncated_fraction']:.1e})")
+    det = md.get("detector")
+    if det:
+        wps = ", ".join(det["working_points"])  # type: ignore[index]
+        print(f"detector card {det['name']} (sha256 {det['sha256'][:12]}, "  # type: ignore[index]
+              f"field {md['bfield_t']:g} T); lepton working points: {wps}")
     print(f"seed {md['seed']}; {md['n_events']} events in {md['seconds']:.1f} s")
     print(f"wrote {res.output.resolve()}")
     return 0

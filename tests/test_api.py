@@ -17,6 +17,7 @@ def test_dir_is_the_public_api() -> None:
         "decay_model",
         "generate_events",
         "higgsino_spectrum",
+        "load_card",
         "read_metadata",
     ]
 
@@ -27,3 +28,4 @@ def test_lazy_attributes_resolve() -> None:
     assert callable(higgsino_sim.cross_sections)
     assert callable(higgsino_sim.read_metadata)
     assert callable(higgsino_sim.decay_model)
+    assert callable(higgsino_sim.load_card)

@@ -41,6 +41,9 @@ def test_wheel_installs_kernels_inside_the_package(tmp_path: Path) -> None:
         f"assert k.__file__.startswith({str(target)!r}), k.__file__;"
         "assert importlib.util.find_spec('kernels') is None;"
         "assert files('higgsino_sim.detector_cards').joinpath('README.md').is_file();"
+        "from higgsino_sim.cards import load_card, shipped_cards;"
+        "assert shipped_cards() == ('atlas-run2', 'cms-phase0', 'cms-phase1'), shipped_cards();"
+        "assert load_card('cms-phase1').source_file == 'builtin:cms-phase1';"
         "print('ok')"
     )
     env = dict(os.environ, PYTHONPATH=str(target))
