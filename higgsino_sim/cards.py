@@ -133,7 +133,7 @@ _WP_SCHEMA: dict[str, Any] = {
 
 #: block -> key -> spec; nested dicts are TOML tables. Every block needs ``source``.
 SCHEMA: dict[str, dict[str, Any]] = {
-    "magnetic_field": {"source": _SRC, "bz_t": _Num(det.P_BFIELD)},
+    "magnetic_field": {"source": _SRC, "bz_t": _Num(det.P_BFIELD, lo=0.0)},
     "tracker": {
         "source": _SRC,
         "abs_eta_max": _Num(det.P_TRK_ABSETA_MAX, lo=0.0),
@@ -447,6 +447,9 @@ class _Compiler:
         self.table(doc, _TOP, "")
         if not doc["name"].strip():
             raise self.fail("name", "empty name")
+        if self.par[det.P_LEPJET_ISO_JET_PT_MIN] > self.par[det.P_LEPJET_ISO_JET_PT_MAX]:
+            raise self.fail("isolation.lepton_jet_pt_min_gev", "above lepton_jet_pt_max_gev "
+                            "(the jet-based isolation would never apply)")
         wps = self.wps
         return Card(
             name=doc["name"], description=doc["description"], source_file=source_file,
@@ -613,7 +616,7 @@ class _Compiler:
             prog = [FN_ERF, plateau, self.number(tbl["x50"], p + "x50"),
                     self.number(tbl["width"], p + "width", lo=0.0, lo_open=True)]
         elif form == "quadrature":
-            prog = [FN_QUAD, *self.terms(tbl["terms"], p + "terms")]
+            prog = [FN_QUAD, *self.terms(tbl["terms"], p + "terms", x_edges)]
         elif form == "binned":
             prog = self.binned(tbl, path, kind, x_edges)
         else:
@@ -622,7 +625,7 @@ class _Compiler:
         self.pool.extend(float(x) for x in prog)
         return offset
 
-    def terms(self, v: object, path: str) -> list[float]:
+    def terms(self, v: object, path: str, x_edges: str) -> list[float]:
         if not isinstance(v, list) or not v:
             raise self.fail(path, "expected a non-empty array of [coefficient, power] pairs")
         out = [float(len(v))]
@@ -632,7 +635,12 @@ class _Compiler:
             c = self.number(t[0], f"{path}[{i}][0]")
             if c < 0.0:
                 raise self.fail(f"{path}[{i}][0]", f"negative resolution coefficient {c:g}")
-            out += [c, self.number(t[1], f"{path}[{i}][1]")]
+            power = self.number(t[1], f"{path}[{i}][1]")
+            if power < 0.0 and x_edges != "pt_edges":
+                # pT > 0 always; a radius or a pT sum can be 0, where x^power is infinite
+                raise self.fail(f"{path}[{i}][1]", f"negative power {power:g} of a variable "
+                                "that can be 0 (only pT functions may have them)")
+            out += [c, power]
         return out
 
     def binned(self, tbl: dict[str, Any], path: str, kind: str, x_edges: str) -> list[float]:

@@ -75,14 +75,14 @@ N_JET = 1  # the LO event has one parton; a shower would bring more
 LEP_FLOATS = ("pt", "eta", "phi", "d0", "dz", "rel_iso")
 LEP_INTS = ("pdg", "charge", "wp", "jet_iso", "truth")
 TRK_FLOATS = ("pt", "eta", "phi", "d0", "dz", "rel_iso")
-TRK_INTS = ("charge", "truth")
+TRK_INTS = ("charge", "lep_wp", "truth")
 JET_FLOATS = ("pt", "eta", "phi")
 JET_INTS = ("btag", "flavour")
 EVENT_FLOATS = ("met", "met_phi", "hard_met", "hard_met_phi", "soft_sum_pt")
 EVENT_INTS = ("n_lep", "n_trk", "n_jet")
 OF_PT, OF_ETA, OF_PHI, OF_D0, OF_DZ, OF_ISO = range(6)  # float offsets within an object
 OI_PDG, OI_CHARGE, OI_WP, OI_JET_ISO, OI_TRUTH = range(5)  # lepton int offsets
-TI_CHARGE, TI_TRUTH = 0, 1  # track int offsets
+TI_CHARGE, TI_LEP_WP, TI_TRUTH = 0, 1, 2  # track int offsets
 JI_BTAG, JI_FLAVOUR = 0, 1  # jet int offsets
 RF_MET, RF_MET_PHI, RF_HARD_MET, RF_HARD_MET_PHI, RF_SOFT_SUM_PT = range(5)
 RF_LEP = len(EVENT_FLOATS)
@@ -181,6 +181,10 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
             reco_f[ev, c] = np.nan
         for c in range(N_RI):
             reco_i[ev, c] = -1
+        for k in range(N_LEP):  # working-point masks pad with 0 (no bit set)
+            reco_i[ev, RI_LEP + k * _NLI + OI_WP] = 0
+        for k in range(N_TRK):
+            reco_i[ev, RI_TRK + k * _NTI + TI_LEP_WP] = 0
         obj_x = 0.0
         obj_y = 0.0
         hard_x = 0.0
@@ -206,12 +210,15 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
             aeta = abs(eta)
             charged = apdg == 11 or apdg == 13 or apdg == 211 or apdg == 321
             done = False
+            r = math.hypot(slot_f[ev, s, SF_VX], slot_f[ev, s, SF_VY])
             if apdg == 11 or apdg == 13:
+                # published maps are for prompt leptons: a displaced one also needs its track
                 u = rng.random()
+                f_r = eval_fn(pool, fn[FS_TRK_EFF_RADIUS], r, aeta) if r < par[P_TRK_R_MAX] else 0.0
                 mask = 0
                 for w in range(n_wp):
                     if (wp_pdg[w] == apdg and pt >= wp_pt_min[w] and aeta < wp_abseta_max[w]
-                            and u < eval_fn(pool, wp_fn[w], pt, aeta)):
+                            and u < f_r * eval_fn(pool, wp_fn[w], pt, aeta)):
                         mask |= 1 << w
                 if mask != 0:
                     res = eval_fn(pool, fn[FS_MU_PT_RES if apdg == 13 else FS_EL_PT_RES], pt,
@@ -220,38 +227,42 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
                     if ptr > 0.0:
                         c_wp[nc] = mask
                         done = True
-            if not done and charged:
-                r = math.hypot(slot_f[ev, s, SF_VX], slot_f[ev, s, SF_VY])
-                if pt >= par[P_TRK_PT_MIN] and aeta < par[P_TRK_ABSETA_MAX] and r < par[P_TRK_R_MAX]:
-                    if apdg == 11:
-                        f_eff = FS_TRK_EFF_ELECTRON
-                    elif apdg == 13:
-                        f_eff = FS_TRK_EFF_MUON
-                    else:
-                        f_eff = FS_TRK_EFF_HADRON
-                    eff = eval_fn(pool, fn[f_eff], pt, aeta) * eval_fn(
-                        pool, fn[FS_TRK_EFF_RADIUS], r, aeta)
-                    if rng.random() < eff:
-                        res = eval_fn(pool, fn[FS_TRK_PT_RES], pt, aeta)
-                        ptr = pt * (1.0 + res * rng.standard_normal())
-                        if ptr > 0.0:
-                            c_wp[nc] = 0
-                            done = True
+            if (not done and charged and pt >= par[P_TRK_PT_MIN]
+                    and aeta < par[P_TRK_ABSETA_MAX] and r < par[P_TRK_R_MAX]):
+                if apdg == 11:
+                    f_eff = FS_TRK_EFF_ELECTRON
+                elif apdg == 13:
+                    f_eff = FS_TRK_EFF_MUON
+                else:
+                    f_eff = FS_TRK_EFF_HADRON
+                eff = eval_fn(pool, fn[f_eff], pt, aeta) * eval_fn(
+                    pool, fn[FS_TRK_EFF_RADIUS], r, aeta)
+                if rng.random() < eff:
+                    res = eval_fn(pool, fn[FS_TRK_PT_RES], pt, aeta)
+                    ptr = pt * (1.0 + res * rng.standard_normal())
+                    if ptr > 0.0:
+                        c_wp[nc] = 0
+                        done = True
             if done:
                 c_pt[nc] = ptr
                 c_eta[nc] = eta
                 c_phi[nc] = phi
-                c_d0[nc] = slot_f[ev, s, SF_D0] + eval_fn(
-                    pool, fn[FS_TRK_D0_RES], pt, aeta) * rng.standard_normal()
-                c_dz[nc] = slot_f[ev, s, SF_DZ] + eval_fn(
-                    pool, fn[FS_TRK_DZ_RES], pt, aeta) * rng.standard_normal()
+                g_d0 = rng.standard_normal()
+                g_dz = rng.standard_normal()
+                if aeta < par[P_TRK_ABSETA_MAX]:
+                    c_d0[nc] = slot_f[ev, s, SF_D0] + eval_fn(pool, fn[FS_TRK_D0_RES], pt, aeta) * g_d0
+                    c_dz[nc] = slot_f[ev, s, SF_DZ] + eval_fn(pool, fn[FS_TRK_DZ_RES], pt, aeta) * g_dz
+                else:  # a lepton outside the tracker (e.g. a muon-spectrometer-only muon)
+                    c_d0[nc] = np.nan
+                    c_dz[nc] = np.nan
                 c_pdg[nc] = pdg
                 c_slot[nc] = s
                 obj_x += ptr * math.cos(phi)
                 obj_y += ptr * math.sin(phi)
                 nc += 1
-            elif aeta < par[P_MET_ABSETA_MAX]:
-                # measured by the calorimeters (and unassociated tracks) only: the soft term
+            elif apdg != 13 and aeta < par[P_MET_ABSETA_MAX]:
+                # measured by the calorimeters only: the soft term (an unreconstructed muon
+                # is a minimum-ionising particle: it leaves the detector unmeasured)
                 soft_x += px
                 soft_y += py
                 soft_sum += pt
@@ -259,7 +270,8 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
         jpx = jet_mom[ev, 1]
         jpy = jet_mom[ev, 2]
         jpt_true = math.hypot(jpx, jpy)
-        jet_ok = False
+        jet_ok = False  # a reconstructed (output) jet
+        jet_any = False  # a smeared jet inside the acceptance, any pT (isolation)
         jpt = 0.0
         jeta = 0.0
         jphi = 0.0
@@ -271,7 +283,8 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
             ajeta = abs(jeta)
             if ajeta < par[P_JET_ABSETA_MAX]:
                 jpt = jpt_true * (1.0 + eval_fn(pool, fn[FS_JET_PT_RES], jpt_true, ajeta) * g)
-                jet_ok = jpt >= par[P_JET_PT_MIN] and jpt > 0.0
+                jet_any = jpt > 0.0
+                jet_ok = jet_any and jpt >= par[P_JET_PT_MIN]
             if jet_ok:
                 flav = abs(jet_pdg[ev])
                 if flav != 5 and flav != 4:
@@ -299,7 +312,8 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
         for a in range(nc):
             s_iso = ue_iso
             for b in range(nc):
-                if b != a and delta_r(c_eta[a], c_phi[a], c_eta[b], c_phi[b]) < cone:
+                if (b != a and abs(c_eta[b]) < par[P_TRK_ABSETA_MAX]
+                        and delta_r(c_eta[a], c_phi[a], c_eta[b], c_phi[b]) < cone):
                     s_iso += c_pt[b]
             if jet_ok and delta_r(c_eta[a], c_phi[a], jeta, jphi) < cone:
                 s_iso += par[P_ISO_JET_CHARGED_FRACTION] * jpt
@@ -332,25 +346,21 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
             reco_i[ev, oi + OI_CHARGE] = _charge(abs(c_pdg[a]), c_pdg[a])
             reco_i[ev, oi + OI_WP] = c_wp[a]
             # CMS jet-based isolation (seed 001 sec. 3): no jet with pT below the maximum
-            # and (lepton-subtracted) pT above the minimum within Delta R
+            # and (lepton-subtracted) pT above the minimum within Delta R; any smeared jet
+            # counts, also below the output threshold (CMS clusters jets from 10 GeV here)
             iso = 1
-            if (jet_ok and jpt < par[P_LEPJET_ISO_JET_PT_MAX]
+            if (jet_any and jpt < par[P_LEPJET_ISO_JET_PT_MAX]
                     and jpt > par[P_LEPJET_ISO_JET_PT_MIN]
                     and delta_r(c_eta[a], c_phi[a], jeta, jphi) < par[P_LEPJET_ISO_DR]):
                 iso = 0
             reco_i[ev, oi + OI_JET_ISO] = iso
             reco_i[ev, oi + OI_TRUTH] = c_slot[a]
-        # ---- exclusive tracks: not within the match cone of an identified lepton ----
+        # ---- tracks: every reconstructed charged particle (an identified lepton is its own
+        # track); lep_wp = OR of the working points of identified leptons within the match
+        # cone, so "exclusive for working points M" is (lep_wp & M) == 0 (seed 001 sec. 3) ----
         n_trk = 0
         for a in range(nc):
-            if c_wp[a] != 0:
-                continue
-            exclusive = True
-            for b in range(nc):
-                if c_wp[b] != 0 and delta_r(c_eta[a], c_phi[a], c_eta[b],
-                                            c_phi[b]) < par[P_TRK_LEP_MATCH_DR]:
-                    exclusive = False
-            if exclusive:
+            if abs(c_eta[a]) < par[P_TRK_ABSETA_MAX]:  # not a lepton outside the tracker
                 sel[n_trk] = a
                 sel_pt[n_trk] = c_pt[a]
                 n_trk += 1
@@ -367,8 +377,14 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
             reco_f[ev, o + OF_D0] = c_d0[a]
             reco_f[ev, o + OF_DZ] = c_dz[a]
             reco_f[ev, o + OF_ISO] = c_iso[a]
+            lep_wp = 0
+            for b in range(nc):
+                if c_wp[b] != 0 and delta_r(c_eta[a], c_phi[a], c_eta[b],
+                                            c_phi[b]) < par[P_TRK_LEP_MATCH_DR]:
+                    lep_wp |= c_wp[b]
             oi = RI_TRK + k * _NTI
             reco_i[ev, oi + TI_CHARGE] = _charge(abs(c_pdg[a]), c_pdg[a])
+            reco_i[ev, oi + TI_LEP_WP] = lep_wp
             reco_i[ev, oi + TI_TRUTH] = c_slot[a]
         # ---- missing pT: objects + smeared soft term; hard missing pT: objects >= 30 GeV ----
         sig = eval_fn(pool, fn[FS_MET_SOFT_RES], soft_sum, 0.0)

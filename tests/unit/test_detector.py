@@ -35,7 +35,7 @@ def perfect_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _sum_pt(t, prefix: str, mask) -> tuple[np.ndarray, np.ndarray]:
+def _sum_pt(t, mask) -> tuple[np.ndarray, np.ndarray]:
     x = np.zeros(t.num_rows)
     y = np.zeros(t.num_rows)
     for k in range(12):
@@ -47,6 +47,8 @@ def _sum_pt(t, prefix: str, mask) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_perfect_card_met_is_the_invisible_pt_and_hard_met_the_recoil(perfect_sample: Path) -> None:
+    # tolerance 1e-9 of the jet pT: the identities are exact, up to float64 rounding of sums
+    # of a dozen terms of up to ~1e3 GeV (~1e-13 relative); anything physical is >> 1e-9
     t = pq.read_table(perfect_sample)
     # hard MET: the jet is the only object above 30 GeV here (all products are soft)
     recoil_x = t.column("chi_a_px").to_numpy() + t.column("chi_b_px").to_numpy()
@@ -57,18 +59,22 @@ def test_perfect_card_met_is_the_invisible_pt_and_hard_met_the_recoil(perfect_sa
     phi = t.column("hard_met_phi").to_numpy()
     assert np.all(np.abs(np.angle(np.exp(1j * (phi - np.arctan2(recoil_y, recoil_x))))) < 1e-9)
     # MET: the vector sum of the invisible particles (chi10 and neutrinos), every event
-    ix, iy = _sum_pt(t, "dau", lambda a: (a == 1000022) | (a == 12) | (a == 14) | (a == 16))
+    ix, iy = _sum_pt(t, lambda a: (a == 1000022) | (a == 12) | (a == 14) | (a == 16))
     for leg in ("chi_a", "chi_b"):  # an undecayed leg (chi10) is invisible itself
         stable = t.column(f"{leg}_decay").is_null().to_numpy(zero_copy_only=False)
         ix += np.where(stable, t.column(f"{leg}_px").to_numpy(), 0.0)
         iy += np.where(stable, t.column(f"{leg}_py").to_numpy(), 0.0)
     met = t.column("met").to_numpy()
     assert np.all(np.abs(met - np.hypot(ix, iy)) < 1e-9 * scale)
-    # every true electron and muon is an identified lepton; every pion and kaon a track
+    # every true electron and muon is an identified lepton (and a track); every pion and kaon
+    # a track; the tracks not matched to a lepton are the hadrons
     n_lep = sum(np.isin(np.abs(t.column(f"dau{k}_pdg").to_numpy()), (11, 13)) for k in range(12))
     n_had = sum(np.isin(np.abs(t.column(f"dau{k}_pdg").to_numpy()), (211, 321)) for k in range(12))
     assert np.array_equal(t.column("n_lep").to_numpy(), n_lep)
-    assert np.array_equal(t.column("n_trk").to_numpy(), n_had)
+    assert np.array_equal(t.column("n_trk").to_numpy(), n_lep + n_had)
+    n_excl = sum((t.column(f"trk{k}_lep_wp").to_numpy() == 0)
+                 & (t.column(f"trk{k}_truth").to_numpy() >= 0) for k in range(kdet.N_TRK))
+    assert np.array_equal(n_excl, n_had)
     assert n_lep.sum() > 100
     assert n_had.sum() > 100
     # reco = truth for the leading lepton, and its truth index points at it
@@ -103,15 +109,42 @@ def test_track_isolation_sums_neighbours_and_the_jet(perfect: Card) -> None:
     assert cols["trk0_rel_iso"][0] == pytest.approx(frac * 50.0 / 2.0, rel=1e-14)
 
 
-def test_identified_leptons_are_not_exclusive_tracks(perfect: Card) -> None:
+def test_tracks_carry_the_working_points_of_matched_leptons(perfect: Card) -> None:
+    """Seed 001 section 3: a track within Delta R 0.01 of a selected lepton is not exclusive;
+    trk_lep_wp says which working points veto it (0: exclusive for every selection)."""
+    dr = perfect.par[kdet.P_TRK_LEP_MATCH_DR]
     cols = run(perfect, 2, [Particle(13, 5.0, 0.3), Particle(-11, 4.0, -0.2, 2.0),
-                            Particle(211, 1.0, 0.3 + 0.5 * perfect.par[kdet.P_TRK_LEP_MATCH_DR])])
+                            Particle(211, 3.0, 0.3 + 0.5 * dr),  # inside the muon's cone
+                            Particle(211, 1.0, 0.3 + 1.5 * dr)])  # outside
     assert np.all(cols["n_lep"] == 2)
-    assert np.all(cols["n_trk"] == 0)  # the pion is within the match cone of the muon
+    assert np.all(cols["n_trk"] == 4)
     assert np.array_equal(cols["lep0_pdg"], [13, 13])
     assert np.array_equal(cols["lep0_charge"], [-1, -1])
     assert np.array_equal(cols["lep1_charge"], [1, 1])
-    assert np.all(cols["lep0_wp"] > 0)
+    mu_wp, el_wp = cols["lep0_wp"][0], cols["lep1_wp"][0]
+    assert mu_wp > 0
+    assert el_wp > 0
+    assert mu_wp & el_wp == 0  # flavours have their own bits
+    # by pT: muon 5, electron 4, pion 3 (in the cone), pion 1 (outside)
+    assert np.array_equal(cols["trk0_lep_wp"], [mu_wp] * 2)
+    assert np.array_equal(cols["trk1_lep_wp"], [el_wp] * 2)
+    assert np.array_equal(cols["trk2_lep_wp"], [mu_wp] * 2)
+    assert np.array_equal(cols["trk3_lep_wp"], [0] * 2)
+    assert np.array_equal(cols["trk3_truth"], [3, 3])
+    # padding: no lepton -> wp 0, no track -> lep_wp 0, truth -1, pT NaN
+    assert np.all(cols["lep2_wp"] == 0)
+    assert np.all(cols["trk4_lep_wp"] == 0)
+    assert np.all(cols["trk4_truth"] == -1)
+    assert np.all(np.isnan(cols["trk4_pt"]))
+
+
+def test_hard_met_counts_objects_above_30_gev_only(perfect: Card) -> None:
+    # a 40 GeV muon at phi = 0 and a 25 GeV jet at phi = pi: hard MET is the muon's recoil;
+    # MET is the recoil of both (perfect card: no soft-term smearing)
+    cols = run(perfect, 1, [Particle(13, 40.0, 0.1)], jet_kw={"pt": 25.0, "phi": np.pi})
+    assert cols["hard_met"][0] == pytest.approx(40.0, rel=1e-14)
+    assert abs(abs(cols["hard_met_phi"][0]) - np.pi) < 1e-12
+    assert cols["met"][0] == pytest.approx(15.0, rel=1e-12)
 
 
 def test_jet_based_lepton_isolation(perfect: Card) -> None:
@@ -123,6 +156,21 @@ def test_jet_based_lepton_isolation(perfect: Card) -> None:
                          (hi + 5.0, 0.5 * dr, 1), (lo - 1.0, 0.5 * dr, 1)):
         cols = run(perfect, 1, [mu], jet_kw={"pt": pt, "eta": eta, "phi": 0.0})
         assert cols["lep0_jet_iso"][0] == iso, (pt, eta)
+
+
+def test_jet_isolation_sees_jets_below_the_output_threshold(tmp_path: Path) -> None:
+    # the same card with jets written only above 20 GeV: a 15 GeV jet is not output but
+    # still spoils the lepton's jet-based isolation (the search clusters jets from 10 GeV)
+    text = PERFECT.read_text()
+    old = '[jets]\nsource = "test card"\npt_min_gev = 0.0\n'
+    assert text.count(old) == 1
+    card_path = tmp_path / "jets20.toml"
+    card_path.write_text(text.replace(old, old.replace("0.0", "20.0")))
+    card = load_card(card_path)
+    cols = run(card, 1, [Particle(13, 5.0, 0.0, 0.0)], jet_kw={"pt": 15.0, "eta": 0.3,
+                                                            "phi": 0.0})
+    assert cols["n_jet"][0] == 0
+    assert cols["lep0_jet_iso"][0] == 0
 
 
 def test_generate_with_card_is_deterministic_and_documents_the_card(tmp_path: Path) -> None:
