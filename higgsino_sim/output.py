@@ -101,6 +101,8 @@ class EventWriter:
         self.n_events = 0
         self._schema = schema(detector)
         self._reco_names = column_names() if detector else ([], [])
+        self._reco_int_dtypes = [self._schema.field(name).type.to_pandas_dtype()
+                                 for name in self._reco_names[1]]
         # dictionary encoding only where values repeat (ids); on float columns it costs 4x
         # the write time for nothing (measured: 0.35 -> 1.4 M events/s with zstd)
         ids = [f.name for f in self._schema
@@ -171,8 +173,8 @@ class EventWriter:
         names_f, names_i = self._reco_names
         for c, name in enumerate(names_f):
             cols[name] = np.ascontiguousarray(piece.reco_f[:, c])
-        for c, name in enumerate(names_i):
-            cols[name] = piece.reco_i[:, c].astype(self._schema.field(name).type.to_pandas_dtype())
+        for c, (name, dtype) in enumerate(zip(names_i, self._reco_int_dtypes, strict=True)):
+            cols[name] = piece.reco_i[:, c].astype(dtype)
         table = pa.Table.from_pydict(cols, schema=self._schema)
         self._writer.write_table(table)
         # cumsum accumulates sequentially: the total is identical for any chunking

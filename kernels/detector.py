@@ -150,6 +150,17 @@ def _order(pt: np.ndarray, n: int, idx: np.ndarray) -> None:
 
 
 @nb.njit(cache=True, error_model="numpy")
+def _put_floats(row, o, a, pt, eta, phi, d0, dz, iso):
+    """Write candidate a's float columns (OF_* order) at offset o of an event row."""
+    row[o + OF_PT] = pt[a]
+    row[o + OF_ETA] = eta[a]
+    row[o + OF_PHI] = phi[a]
+    row[o + OF_D0] = d0[a]
+    row[o + OF_DZ] = dz[a]
+    row[o + OF_ISO] = iso[a]
+
+
+@nb.njit(cache=True, error_model="numpy")
 def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, wp_fn,
                   wp_pt_min, wp_abseta_max, reco_f, reco_i, counters):
     """Detector response of every event of a block (docs/detector.md).
@@ -330,17 +341,10 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
                     hard_y += c_pt[a] * math.sin(c_phi[a])
         _order(sel_pt, n_sel, idx)
         reco_i[ev, RI_N_LEP] = n_sel
-        if n_sel > N_LEP:
-            counters[C_LEP_OVERFLOW] += n_sel - N_LEP
+        counters[C_LEP_OVERFLOW] += max(n_sel - N_LEP, 0)
         for k in range(min(n_sel, N_LEP)):
             a = sel[idx[k]]
-            o = RF_LEP + k * _NLF
-            reco_f[ev, o + OF_PT] = c_pt[a]
-            reco_f[ev, o + OF_ETA] = c_eta[a]
-            reco_f[ev, o + OF_PHI] = c_phi[a]
-            reco_f[ev, o + OF_D0] = c_d0[a]
-            reco_f[ev, o + OF_DZ] = c_dz[a]
-            reco_f[ev, o + OF_ISO] = c_iso[a]
+            _put_floats(reco_f[ev], RF_LEP + k * _NLF, a, c_pt, c_eta, c_phi, c_d0, c_dz, c_iso)
             oi = RI_LEP + k * _NLI
             reco_i[ev, oi + OI_PDG] = c_pdg[a]
             reco_i[ev, oi + OI_CHARGE] = _charge(abs(c_pdg[a]), c_pdg[a])
@@ -366,17 +370,10 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
                 n_trk += 1
         _order(sel_pt, n_trk, idx)
         reco_i[ev, RI_N_TRK] = n_trk
-        if n_trk > N_TRK:
-            counters[C_TRK_OVERFLOW] += n_trk - N_TRK
+        counters[C_TRK_OVERFLOW] += max(n_trk - N_TRK, 0)
         for k in range(min(n_trk, N_TRK)):
             a = sel[idx[k]]
-            o = RF_TRK + k * _NTF
-            reco_f[ev, o + OF_PT] = c_pt[a]
-            reco_f[ev, o + OF_ETA] = c_eta[a]
-            reco_f[ev, o + OF_PHI] = c_phi[a]
-            reco_f[ev, o + OF_D0] = c_d0[a]
-            reco_f[ev, o + OF_DZ] = c_dz[a]
-            reco_f[ev, o + OF_ISO] = c_iso[a]
+            _put_floats(reco_f[ev], RF_TRK + k * _NTF, a, c_pt, c_eta, c_phi, c_d0, c_dz, c_iso)
             lep_wp = 0
             for b in range(nc):
                 if c_wp[b] != 0 and delta_r(c_eta[a], c_phi[a], c_eta[b],

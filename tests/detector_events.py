@@ -10,7 +10,7 @@ import numpy as np
 
 from higgsino_sim import constants as sm
 from higgsino_sim.cards import Card
-from higgsino_sim.detector import Reco, respond
+from higgsino_sim.detector import respond
 from higgsino_sim.kernels import decays as kd
 from higgsino_sim.kernels.detector import column_names
 
@@ -65,18 +65,9 @@ def jet(n: int, pt: float = 300.0, eta: float = 0.0, phi: float = np.pi, pdg: in
 def run(card: Card, n: int, particles: Sequence[Particle], seed: int = 1,
         jet_kw: dict[str, float] | None = None) -> dict[str, np.ndarray]:
     """Reconstruct ``n`` copies of one event; returns the reco columns by name."""
-    reco = respond_arrays(card, n, particles, seed, jet_kw)
-    return columns(reco)
-
-
-def respond_arrays(card: Card, n: int, particles: Sequence[Particle], seed: int = 1,
-                   jet_kw: dict[str, float] | None = None) -> Reco:
     jet_pdg, jet_mom = jet(n, **(jet_kw or {}))
     slot_i, slot_f = slots(n, particles)
-    return respond(card, np.random.default_rng(seed), jet_pdg, jet_mom, slot_i, slot_f)
-
-
-def columns(reco: Reco) -> dict[str, np.ndarray]:
+    reco = respond(card, np.random.default_rng(seed), jet_pdg, jet_mom, slot_i, slot_f)
     names_f, names_i = column_names()
     out = {name: reco.f[:, c] for c, name in enumerate(names_f)}
     out.update({name: reco.i[:, c] for c, name in enumerate(names_i)})

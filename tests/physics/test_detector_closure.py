@@ -35,7 +35,13 @@ def card(request: pytest.FixtureRequest) -> Card:
 
 
 def _fn(card: Card, slot: int, x: float, y: float) -> float:
-    return float(eval_fn(card.pool, int(card.fn[slot]), x, y))
+    """The card function of slot FS_* at (x, |eta|)."""
+    return _at(card, int(card.fn[slot]), x, y)
+
+
+def _at(card: Card, offset: int, x: float, y: float) -> float:
+    """The card function at pool ``offset`` (a slot's or a working point's) at (x, |eta|)."""
+    return float(eval_fn(card.pool, offset, x, y))
 
 
 def _assert_binomial(points: list[tuple[int, float]], n: int) -> None:
@@ -68,12 +74,8 @@ def test_lepton_working_point_efficiencies_close(card: Card) -> None:
         for k, (pt, eta) in enumerate(_wp_points(card, w)):
             cols = run(card, N, [Particle(pdg, pt, eta)], seed=100 * w + k)
             passed = int(np.count_nonzero(cols["lep0_wp"] >> w & 1))
-            points.append((passed, _fn_wp(card, w, pt, eta)))
+            points.append((passed, _at(card, int(card.wp_fn[w]), pt, eta)))
         _assert_binomial(points, N)
-
-
-def _fn_wp(card: Card, w: int, pt: float, eta: float) -> float:
-    return float(eval_fn(card.pool, int(card.wp_fn[w]), pt, eta))
 
 
 def test_lepton_acceptance_edges_are_sharp(card: Card) -> None:
