@@ -1,0 +1,1 @@
+"""Event selections and analysis variables over the flat event tables (docs/analysis.md)."""
