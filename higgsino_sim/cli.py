@@ -145,6 +145,17 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("card", metavar="NAME|PATH", help="shipped card name or .toml path")
     val = csub.add_parser("validate", help="check a card; exit code 2 and the problem if bad")
     val.add_argument("card", metavar="PATH", help=".toml path (or a shipped card name)")
+
+    vd = sub.add_parser("validate", help="physics-validation report (Markdown + PNG plots) "
+                                         "against independent references")
+    vd.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
+                    help="report directory (created; report.md and one PNG per panel)")
+    vd.add_argument("--quick", action="store_true",
+                    help="fewer events: the whole report in a few minutes")
+    vd.add_argument("--seed", type=_seed, default=1, help="master seed (default 1)")
+    vd.add_argument("--only", default=None, metavar="SECTION",
+                    help="only sections whose name contains SECTION (case-insensitive), "
+                         "e.g. Decays, 'Cross sections', cms-phase1")
     return parser
 
 
@@ -281,6 +292,42 @@ def _cmd_cards(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    import os
+    import time
+
+    from higgsino_sim.validation.panel import Panel
+    from higgsino_sim.validation.report import verdict, write_report
+
+    out: Path = args.output
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--output {out} exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--output {out}: cannot create the directory ({exc.strerror})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UsageError(f"--output {out} is not writable")
+
+    def progress(panel: Panel, seconds: float) -> None:
+        print(f"[{seconds:6.1f} s] {verdict(panel):4s}  {panel.section}: {panel.title}  "
+              f"(N = {panel.n_events}; {panel.statistic})", flush=True)
+
+    t0 = time.perf_counter()
+    panels = write_report(out, quick=args.quick, seed=args.seed, only=args.only,
+                          progress=progress)
+    seconds = time.perf_counter() - t0
+    if not panels:
+        raise UsageError(f"--only {args.only!r} matches no section of the report")
+    failed = [p for p in panels if p.passed is False]
+    print(f"{len(panels)} panels in {seconds:.1f} s; report: {out / 'report.md'}")
+    if failed:
+        print(f"FAILED ({len(failed)}): " + "; ".join(f"{p.section}: {p.title} ({p.statistic})"
+                                                      for p in failed))
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `hsim`; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -296,6 +343,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_spectrum(args)
         if args.command == "cards":
             return _cmd_cards(args)
+        if args.command == "validate":
+            return _cmd_validate(args)
         return _cmd_xsec(args)
     except (UsageError, OutsideTableError) as exc:
         # bad option values, impossible spectra, unknown PDF sets, masses off the tables

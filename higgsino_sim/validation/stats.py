@@ -116,3 +116,10 @@ def pulls(value: np.ndarray, reference: np.ndarray, sigma: np.ndarray) -> Pulls:
     """Pulls of ``value`` against ``reference`` with standard deviations ``sigma``."""
     value, reference, sigma = (np.asarray(a, float) for a in (value, reference, sigma))
     return Pulls((value - reference) / sigma)
+
+
+def combine(parts: list[Chi2]) -> Chi2:
+    """Sum of independent chi2 comparisons (chi2 and degrees of freedom add)."""
+    chi2 = float(sum(c.chi2 for c in parts))
+    ndf = int(sum(c.ndf for c in parts))
+    return Chi2(chi2, ndf, float(stats.chi2.sf(chi2, ndf)))

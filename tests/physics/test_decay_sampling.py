@@ -8,9 +8,7 @@ such test in a thousand runs; the seeds are fixed, so a pass is reproducible).
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,15 +18,15 @@ from higgsino_sim import constants as sm
 from higgsino_sim import decays
 from higgsino_sim.kernels import decays as kd
 from higgsino_sim.spectrum import PDG_C1, PDG_N1, PDG_N2, Spectrum, higgsino_spectrum
+from higgsino_sim.validation.references import (
+    HELIX_TOL_MM,
+    cdf_from_density,
+    mll_density,
+    reference_impact_parameters,
+)
 
 pytestmark = pytest.mark.physics
 
-_spec = importlib.util.spec_from_file_location(
-    "reference_helix", Path(__file__).resolve().parents[1] / "reference_helix.py")
-reference_helix = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(reference_helix)
-
-M_Z = 91.1876  # GeV, PDG
 P_MIN = 1e-3  # smallest accepted p-value
 CHARGE = {PDG_C1: 1.0, -PDG_C1: -1.0, PDG_N1: 0.0, PDG_N2: 0.0}  # not in `particle`
 
@@ -72,22 +70,6 @@ def _pair_mass(out: dict[str, np.ndarray], s1: int, s2: int) -> np.ndarray:
     return np.sqrt(np.maximum(p[:, 0] ** 2 - (p[:, 1:] ** 2).sum(axis=1), 0.0))
 
 
-def _mll_density(m: np.ndarray, m1: float, m2: float) -> np.ndarray:
-    """dGamma/dm_ll of reference README 3.2 (signed m1, m2; massless leptons)."""
-    mu, de = m2 + m1, m2 - m1
-    m2_ = m * m
-    root = np.sqrt(np.maximum(m2_**2 - m2_ * (mu**2 + de**2) + mu**2 * de**2, 0.0))
-    poly = -2 * m2_**2 + m2_ * (2 * mu**2 - de**2) + mu**2 * de**2
-    return m * root * poly / (m2_ - M_Z**2) ** 2
-
-
-def _cdf_from_density(density, lo: float, hi: float):
-    grid = np.linspace(lo, hi, 20001)
-    cum = integrate.cumulative_trapezoid(density(grid), grid, initial=0.0)
-    cum /= cum[-1]
-    return lambda x: np.interp(x, grid, cum)
-
-
 N_MLL = 20_000
 
 
@@ -102,11 +84,11 @@ def test_mll_shape_and_endpoint_opposite_sign(m_n1: float, m_n2: float) -> None:
     assert mll.max() <= dm0 + 1e-9 * m_n2  # kinematic end-point
     # P(no event above 0.95 dm0) = (1 - 0.003)^20000 ~ e^-59
     assert mll.max() > 0.95 * dm0
-    cdf = _cdf_from_density(lambda m: _mll_density(m, spec.signed_n1, spec.signed_n2),
+    cdf = cdf_from_density(lambda m: mll_density(m, spec.signed_n1, spec.signed_n2),
                             2 * 0.000511, dm0)
     assert stats.kstest(mll, cdf).pvalue > P_MIN
     # the same-sign (wino/bino-like) shape is rejected: the eigenvalue sign is really used
-    wrong = _cdf_from_density(lambda m: _mll_density(m, m_n1, m_n2), 2 * 0.000511, dm0)
+    wrong = cdf_from_density(lambda m: mll_density(m, m_n1, m_n2), 2 * 0.000511, dm0)
     assert stats.kstest(mll, wrong).pvalue < 1e-6
 
 
@@ -115,7 +97,7 @@ def test_mll_shape_same_sign() -> None:
     model = decays.decay_model(spec, overrides=["chi20:chi10 mu mu=1"])
     out = run_decays(model, PDG_N2, N_MLL, seed=12, p_max=100.0)
     mll = _pair_mass(out, 1, 2)
-    cdf = _cdf_from_density(lambda m: _mll_density(m, 140.0, 150.0), 2 * 0.1057, 10.0)
+    cdf = cdf_from_density(lambda m: mll_density(m, 140.0, 150.0), 2 * 0.1057, 10.0)
     # muon mass effects on the shape at dm0 = 10 GeV: O(m_mu^2 / m_ll^2) near threshold only,
     # a KS distance far below 1/sqrt(N) = 0.007
     assert stats.kstest(mll, cdf).pvalue > P_MIN
@@ -207,10 +189,10 @@ def test_pion_impact_parameters_close_with_vertices() -> None:
     assert np.all(np.abs(sf[:, kd.SF_D0]) <= r + 1e-12)
     # closure with an independent computation (numerical minimisation along the helix)
     for j in range(200):
-        d0, dz = reference_helix.reference_impact_parameters(
+        d0, dz = reference_impact_parameters(
             *sf[j, kd.SF_VX:kd.SF_VZ + 1], *sf[j, kd.SF_PX:kd.SF_PZ + 1], 1.0, 3.8)
-        assert sf[j, kd.SF_D0] == pytest.approx(d0, abs=reference_helix.TOL_MM)
-        assert sf[j, kd.SF_DZ] == pytest.approx(dz, abs=reference_helix.TOL_MM)
+        assert sf[j, kd.SF_D0] == pytest.approx(d0, abs=HELIX_TOL_MM)
+        assert sf[j, kd.SF_DZ] == pytest.approx(dz, abs=HELIX_TOL_MM)
     # the neutralino has no impact parameters
     assert np.all(np.isnan(out["slot_f"][:, 0, kd.SF_D0]))
 

@@ -15,17 +15,22 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import scipy.constants
-from scipy import integrate
 
 from higgsino_sim import constants as sm
 from higgsino_sim import decays
 from higgsino_sim.spectrum import PDG_N1, Spectrum, higgsino_spectrum
+from higgsino_sim.validation.references import (
+    M_PI_PDG,
+    lepton_width_heavy_limit,
+    neutral_width_heavy_limit,
+    single_pion_width,
+    two_pion_width,
+)
 
 pytestmark = pytest.mark.physics
 
-G_F = 1.1663787e-5  # GeV^-2 (PDG; the product takes it from scipy.constants/CODATA)
 V_UD = sm.V_CKM[0, 0]
-M_PI = 0.13957039  # GeV, PDG
+M_PI = M_PI_PDG
 HBARC_MM = scipy.constants.hbar * scipy.constants.c / scipy.constants.e * 1e-9 * 1e3
 SPLITTINGS = (0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0)
 
@@ -52,29 +57,10 @@ def test_single_pion_width_is_chen_drees_gunion(dm: float) -> None:
     mc, mn = spec.m_c1, spec.m_n1
     if dm <= M_PI:
         pytest.skip("closed")
-    f = sm.F_PI / math.sqrt(2.0)
-    k = math.sqrt((mc**2 - (mn + M_PI) ** 2) * (mc**2 - (mn - M_PI) ** 2)) / (2 * mc)
-    o_l = o_r = 0.5
-    bracket = abs(o_l + o_r) ** 2 * ((mc**2 - mn**2) ** 2 - M_PI**2 * (mc - mn) ** 2) + abs(
-        o_l - o_r
-    ) ** 2 * ((mc**2 - mn**2) ** 2 - M_PI**2 * (mc + mn) ** 2)
-    ref = f**2 * G_F**2 * V_UD**2 * k / (4 * math.pi * mc**2) * bracket
+    ref = single_pion_width(mc, mn, sm.F_PI, V_UD)
     got = _partial(decays._chi1_modes(spec), "chi10 pi")
     # G_F (CODATA) vs PDG: 1e-7; W propagator at q^2 = m_pi^2: m_pi^2 / m_W^2 = 3e-6
     assert got == pytest.approx(ref, rel=2e-5)
-
-
-def _ks_form_factor2(q2: float) -> float:
-    """Kuhn-Santamaria rho + rho' form factor (Z. Phys. C48 (1990) 445), written again."""
-
-    def bw(m: float, g: float) -> complex:
-        p = math.sqrt(q2 / 4 - M_PI**2)
-        pm = math.sqrt(m**2 / 4 - M_PI**2)
-        width = g * (m**2 / q2) * (p / pm) ** 3
-        return m**2 / (m**2 - q2 - 1j * math.sqrt(q2) * width)
-
-    beta = -0.145
-    return abs((bw(0.773, 0.145) + beta * bw(1.370, 0.510)) / (1 + beta)) ** 2
 
 
 @pytest.mark.parametrize("dm", [0.4, 0.6, 0.8, 1.0, 1.5])
@@ -88,33 +74,9 @@ def test_two_pion_width_is_chen_drees_gunion_integral(dm: float) -> None:
     mc, mn = spec.m_c1, spec.m_n1
     mode = next(m for m in decays._chi1_modes(spec) if m.channel == "chi10 pi pi0")
     mode = replace(mode, m1=M_PI, m2=M_PI, q_range=(2 * M_PI, mode.q_range[1]))
-    o_l = o_r = 0.5
-    m_w, g_w = sm.M_W, sm.GAMMA_W
-
-    def integrand(q2: float) -> float:
-        lam = (mc**2 - mn**2 - q2) ** 2 - 4 * mn**2 * q2
-        brace = (o_l**2 + o_r**2) * (q2 * (mc**2 + mn**2 - 2 * q2) + (mc**2 - mn**2) ** 2) - (
-            12 * o_l * o_r * q2 * mc * mn
-        )
-        # the exact W propagator relative to the contact interaction (G_F at q^2 = 0)
-        prop = m_w**4 / ((q2 - m_w**2) ** 2 + (q2 * g_w / m_w) ** 2)
-        return (_ks_form_factor2(q2) * (1 - 4 * M_PI**2 / q2) ** 1.5 * math.sqrt(lam) * brace
-                * prop)
-
-    q_hi = min(decays.Q_HADRON, dm)
-    val, _err = integrate.quad(integrand, 4 * M_PI**2, q_hi**2, epsabs=0, epsrel=1e-11,
-                              limit=200)
-    ref = G_F**2 * V_UD**2 / (192 * math.pi**3 * mc**3) * val
+    ref = two_pion_width(mc, mn, decays.Q_HADRON, V_UD, sm.M_W, sm.GAMMA_W)
     got = float(decays.mode_widths([mode])[0])
     assert got == pytest.approx(ref, rel=2e-6)  # quadrature precision; G_F CODATA vs PDG 1e-7
-
-
-def _lepton_heavy_limit(dm: float, m_l: float) -> float:
-    """Gamma(chi1+ -> chi10 l+ nu) = G_F^2/pi^3 Int_{m_l}^{dm} E sqrt(E^2 - m_l^2)(dm - E)^2 dE
-    (reference README 2.3, pure Higgsino, heavy-chi limit)."""
-    val, _ = integrate.quad(lambda e: e * math.sqrt(e * e - m_l * m_l) * (dm - e) ** 2, m_l,
-                            dm, epsabs=0, epsrel=1e-12)
-    return G_F**2 / math.pi**3 * val
 
 
 @pytest.mark.parametrize("dm", SPLITTINGS)
@@ -127,7 +89,7 @@ def test_chargino_leptonic_width_heavy_limit(dm: float, channel: str, m_l: float
     spec = higgsino_spectrum(mass, dm)
     modes = [_contact(m) for m in decays._chi1_modes(spec) if m.channel == channel]
     got = float(decays.mode_widths(modes).sum())
-    assert got == pytest.approx(_lepton_heavy_limit(dm, m_l), rel=3 * dm / mass + 1e-6)
+    assert got == pytest.approx(lepton_width_heavy_limit(dm, m_l), rel=3 * dm / mass + 1e-6)
 
 
 @pytest.mark.parametrize("dm0", SPLITTINGS)
@@ -143,7 +105,7 @@ def test_neutral_width_heavy_limit(dm0: float, sign: float) -> None:
     spec = Spectrum(m_c1=mass, m_n1=m_n1, m_n2=mass, sign_n2=sign)
     modes = [_contact(m) for m in decays._z_modes(spec) if m.channel == "chi10 nu nu"]
     got = float(decays.mode_widths(modes).sum())
-    ref = 3 * 0.25 * G_F**2 * dm0**5 / (15 * math.pi**3) * (3.0 if sign > 0 else 1.0)
+    ref = 3 * neutral_width_heavy_limit(dm0, same_sign=sign > 0)  # three flavours
     assert got == pytest.approx(ref, rel=3 * dm0 / mass + 1e-6)
 
 

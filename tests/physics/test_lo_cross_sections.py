@@ -4,59 +4,16 @@ scipy adaptive quadrature), and the K-factors against the NLO+NLL tables."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
-from scipy import integrate
 
-from higgsino_sim import constants as sm
-from higgsino_sim.kernels.hard_process import _couplings
-from higgsino_sim.kernels.matrix_elements import sigma_hat_qqbar_chichi
-from higgsino_sim.kernels.pdf_interp import xfx_all
 from higgsino_sim.processes import PROCESSES, build_subprocess, pack
 from higgsino_sim.spectrum import higgsino_spectrum
+from higgsino_sim.validation.references import lo_sigma_quadrature
 from higgsino_sim.xsec import cross_sections, lo_inclusive
 
 SQRT_S = 13_000.0
 SPEC = higgsino_spectrum(115.0, 1.5)
-
-
-def _quadrature_sigma(key: str, pdf) -> float:
-    """sigma = sum_pairs w int dtau dY [f_q(x1) f_qb(x2) + (1<->2)] sigma_hat(tau s) [fb]."""
-    sub = build_subprocess(key, SPEC)
-    t = pack((sub,))
-    s = SQRT_S**2
-    ma, mb = sub.m_a, sub.m_b
-    mu2 = (0.5 * (abs(ma) + abs(mb))) ** 2
-    tau0 = (abs(ma) + abs(mb)) ** 2 / s
-    xf1, xf2 = np.zeros(11), np.zeros(11)
-    cc = np.zeros(4, dtype=np.complex128)
-
-    def lumi_sigma(y: float, tau: float) -> float:
-        x1, x2 = math.sqrt(tau) * math.exp(y), math.sqrt(tau) * math.exp(-y)
-        xfx_all(t_pdf.grid, x1, mu2, xf1)
-        xfx_all(t_pdf.grid, x2, mu2, xf2)
-        total = 0.0
-        for k in range(t.n_pair[0]):
-            c = t.pair_class[0, k]
-            _couplings(t.coup, 0, c, t.n_bos, t.bos_m, t.bos_w, tau * s, cc)
-            sig = sigma_hat_qqbar_chichi(tau * s, ma, mb, cc)
-            iq, iqb = t.pair_q[0, k] + 5, t.pair_qb[0, k] + 5
-            lum = xf1[iq] * xf2[iqb] + xf1[iqb] * xf2[iq]
-            total += t.pair_w[0, k] * lum * sig
-        return total / (x1 * x2)
-
-    t_pdf = pdf
-
-    def outer(log_tau: float) -> float:
-        tau = math.exp(log_tau)
-        half = -0.5 * log_tau
-        inner, _ = integrate.quad(lumi_sigma, -half, half, args=(tau,), epsrel=1e-7)
-        return inner * tau  # d tau = tau d ln tau
-
-    val, _ = integrate.quad(outer, math.log(tau0), 0.0, epsrel=1e-6, limit=200)
-    return val * sm.GEV2_TO_FB
 
 
 @pytest.mark.physics
@@ -64,7 +21,7 @@ def _quadrature_sigma(key: str, pdf) -> float:
 def test_lo_inclusive_mc_matches_quadrature(key: str, pdf) -> None:
     t = pack((build_subprocess(key, SPEC),))
     mc, err = lo_inclusive(t, 0, pdf, SQRT_S, entropy=20261123)
-    ref = _quadrature_sigma(key, pdf)
+    ref = lo_sigma_quadrature(key, SPEC, pdf, SQRT_S)
     # 131072 MC points: err ~ 0.25 %; quadrature error (epsrel 1e-6) negligible
     assert abs(mc - ref) < 5 * err, (mc, err, ref)
 

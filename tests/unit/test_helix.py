@@ -7,9 +7,7 @@ helix (scipy.optimize over the turning angle, bracketed over the full turn).
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,21 +17,8 @@ from higgsino_sim.kernels.helix import (
     impact_parameters,
     impact_parameters_array,
 )
-
-
-def _load(name: str):
-    """Import a helper module that sits in tests/ (not a package)."""
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1]
-                                                  / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_REF = _load("reference_helix")
-EPS = _REF.EPS
-TOL_MM = _REF.TOL_MM
-reference_impact_parameters = _REF.reference_impact_parameters
+from higgsino_sim.validation.references import HELIX_TOL_MM as TOL_MM
+from higgsino_sim.validation.references import reference_impact_parameters
 
 
 def _random_tracks(rng, n, pt_lo, pt_hi, r_lo=0.0, r_hi=500.0):
