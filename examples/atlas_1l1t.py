@@ -1,6 +1,6 @@
 """ATLAS SR-E-1l1T (one soft lepton + one track, arXiv:1911.12606) on generated signal.
 
-    hsim generate --mass 115 --dm 1.5 -n 100000 --min-recoil 200 --card atlas-run2 -o atlas.parquet
+    hsim generate --mass 115 --dm 1.5 -n 100000 --min-recoil 180 --card atlas-run2 -o atlas.parquet
     python examples/atlas_1l1t.py atlas.parquet [--lumi 139]
 
 Prints the cut flow (the MET trigger efficiency enters as an event weight), the yield in

@@ -4,8 +4,8 @@ Make one table per detector phase (the search uses 2016 = Phase-0 and 2017-18 = 
 data), then run the preselection and the dimuon, muon + track and electron + track
 categories of seed 001 section 3.1:
 
-    hsim generate --mass 115 --dm 1.5 -n 100000 --min-recoil 200 --card cms-phase0 -o p0.parquet
-    hsim generate --mass 115 --dm 1.5 -n 100000 --min-recoil 200 --card cms-phase1 -o p1.parquet
+    hsim generate --mass 115 --dm 1.5 -n 100000 --min-recoil 180 --card cms-phase0 -o p0.parquet
+    hsim generate --mass 115 --dm 1.5 -n 100000 --min-recoil 180 --card cms-phase1 -o p1.parquet
     python examples/cms_sus_24_003.py --phase0 p0.parquet --phase1 p1.parquet [--lumi0 36 --lumi1 101]
 
 The cut flows list raw events, sigma x efficiency [fb] and the yield for each phase's
