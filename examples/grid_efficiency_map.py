@@ -18,6 +18,7 @@ smearing migrates events across the thresholds in both directions.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from higgsino_sim import GenerateOptions, UsageError, generate_events
+from higgsino_sim import GenerateOptions, HsimError, generate_events
 from higgsino_sim.analysis import (
     ATLAS_LUMI_FB,
     PHASE_LUMI_FB,
@@ -109,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
 
     sel = SELECTIONS[args.selection]
     lumi = args.lumi if args.lumi is not None else sel.lumi_fb
+    problem = _check_paths(args.output, args.workdir)
+    if not (np.isfinite(lumi) and lumi > 0):
+        problem = f"--lumi must be a positive number of fb^-1, got {lumi:g}"
+    if problem:
+        print(f"grid_efficiency_map: error: {problem}", file=sys.stderr)
+        return 2
     tmp = None
     if args.workdir is None:
         tmp = tempfile.TemporaryDirectory()
@@ -137,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"eff = {100 * eff[j, i]:.4f} +- {100 * eff_err[j, i]:.4f} %  "
                       f"({np.count_nonzero(w)} of {events.n} events)  "
                       f"yield = {yields[j, i]:.2f} in {lumi:g} fb^-1")
-    except UsageError as exc:
+    except (HsimError, ValueError) as exc:  # bad grid point: outside the tables, threshold, ...
         print(f"grid_efficiency_map: error: {exc}", file=sys.stderr)
         return 2
     finally:
@@ -146,6 +153,18 @@ def main(argv: list[str] | None = None) -> int:
     draw(args.output, masses, dms, eff, yields, sel.title, lumi)
     print(f"wrote {args.output}")
     return 0
+
+
+def _check_paths(output: Path, workdir: Path | None) -> str | None:
+    """A one-line problem with the output file or the sample folder, checked before any work."""
+    parent = output.parent if str(output.parent) else Path(".")
+    if output.is_dir():
+        return f"--output {output} is a directory; give a file name"
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        return f"--output: directory {parent} does not exist or is not writable"
+    if workdir is not None and workdir.exists() and not workdir.is_dir():
+        return f"--workdir {workdir} exists and is not a directory"
+    return None
 
 
 def _edges(centres: list[float]) -> np.ndarray:

@@ -297,9 +297,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     import time
 
     from higgsino_sim.validation.panel import Panel
-    from higgsino_sim.validation.report import verdict, write_report
+    from higgsino_sim.validation.report import declared_sections, verdict, write_report
 
     out: Path = args.output
+    if args.only is not None and not any(args.only.lower() in s.lower()
+                                         for s in declared_sections()):
+        raise UsageError(f"--only {args.only!r} matches no section of the report "
+                         f"({', '.join(declared_sections())})")
     if out.exists() and not out.is_dir():
         raise UsageError(f"--output {out} exists and is not a directory")
     try:

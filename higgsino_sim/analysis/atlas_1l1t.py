@@ -136,7 +136,7 @@ def atlas_1l1t_objects(ev: Events) -> Atlas1l1tObjects:
     dr_jet = delta_r(t.eta, t.phi, ev.jet_eta[:, None], ev.jet_phi[:, None])
     jet20 = (ev.jet_pt > 20.0)[:, None]
     sin_theta = 1.0 / np.cosh(t.eta)
-    cand = ((t.pt > 1.0) & (t.pt < 5.0) & (np.abs(t.eta) < 2.5)
+    cand = ((t.pt > 1.0) & (np.abs(t.eta) < 2.5)
             & ((t.lep_wp & (e_low | mu_low)) != 0) & ((t.lep_wp & (e_sig | mu_sig)) == 0)
             & (iso < 0.5) & ~(jet20 & (dr_jet <= 0.5)) & (np.abs(t.dz * sin_theta) < 0.5))
     sig_d0 = np.full(t.pt.shape, np.nan)
@@ -199,7 +199,10 @@ def select_atlas_1l1t(ev: Events, lumi_fb: float = ATLAS_LUMI_FB) -> Atlas1l1tRe
         ("dphi(j1, MET) >= 2.0", dphi_j >= 2.0),
         ("exactly 1 signal lepton", obj.lepton.sum(axis=1) == 1),
         ("lepton pT < 10 GeV", lpt < 10.0),
-        (">= 1 signal track (1 < pT < 5 GeV)", has_t),
+        (">= 1 signal track (pT > 1 GeV)", has_t),
+        # the leading signal track is taken first and then required to be soft (GAMBIT's
+        # SR-E-1l1T order), so a harder leading track is not replaced by a softer one
+        ("leading track pT < 5 GeV", tpt < 5.0),
         ("leading track same flavour as the lepton", tflav == lflav),
         ("lepton-track opposite charge", lq * tq < 0),
         ("0.5 < m(l t) < 5 GeV", (m_lt > 0.5) & (m_lt < 5.0)),

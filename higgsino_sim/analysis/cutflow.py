@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from higgsino_sim.errors import UsageError
 
 __all__ = ["CutFlow", "CutStep", "category_table"]
 
@@ -67,6 +70,8 @@ class CutFlow:
     factor: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.lumi_fb) and self.lumi_fb > 0.0):
+            raise UsageError(f"luminosity must be a positive number of fb^-1, got {self.lumi_fb:g}")
         self.weight = np.asarray(self.weight, dtype=float)
         self.mask = np.ones(self.weight.size, dtype=bool)
         self.factor = np.ones(self.weight.size)

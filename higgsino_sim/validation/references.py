@@ -325,12 +325,14 @@ HELIX_TOL_MM = 1e-7
 
 def _helix(alpha: float, vx: float, vy: float, vz: float, px: float, py: float, pz: float,
            charge: float, bfield_t: float) -> tuple[float, float, float, float, float]:
-    from higgsino_sim.kernels.helix import C_GEV_PER_T_MM
+    # p [GeV] = c [m/s] * 1e-9 * q [e] * B [T] * R [m]: 0.299792458 GeV per T m, defined
+    # here from c (CODATA, exact) rather than imported from the kernel it checks
+    c_gev_per_t_mm = 299_792_458.0 * 1e-9 * 1e-3
 
     pt = math.hypot(px, py)
     tx, ty = px / pt, py / pt
     nx, ny = -ty, tx
-    radius = pt / (C_GEV_PER_T_MM * abs(charge) * abs(bfield_t))
+    radius = pt / (c_gev_per_t_mm * abs(charge) * abs(bfield_t))
     h = -math.copysign(1.0, charge * bfield_t)
     s, c2 = math.sin(alpha), 2.0 * math.sin(0.5 * alpha) ** 2
     x = vx + radius * (s * tx + h * c2 * nx)

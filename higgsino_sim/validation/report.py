@@ -1,7 +1,7 @@
 """The ``hsim validate`` report: run every panel module, save the figures, write report.md.
 
-Panel modules (a fixed list, imported by name; a module that is not installed is skipped
-and named in the report) each expose ``panels(quick: bool, seed: int) -> list[Panel]`` and
+Panel modules (a fixed list, imported by name; one that does not import is a failed
+panel: the package is broken) each expose ``panels(quick: bool, seed: int) -> list[Panel]`` and
 may declare ``SECTIONS`` (the section names they produce) so that ``only`` can skip them
 without running them. A module that raises is reported as one failed panel, so one broken
 comparison does not hide the others.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -66,6 +67,15 @@ def _error_panel(module: str, section: str, exc: BaseException) -> Panel:
                  passed=False, figure=fig)
 
 
+def declared_sections(modules: Sequence[str] | None = None) -> list[str]:
+    """The report sections the panel modules declare (``SECTIONS``), without running them."""
+    out: list[str] = []
+    for name in PANEL_MODULES if modules is None else modules:
+        mod = importlib.import_module(f"higgsino_sim.validation.{name}")
+        out += list(getattr(mod, "SECTIONS", (name,)))
+    return out
+
+
 def _matches(section: str, only: str | None) -> bool:
     return only is None or only.lower() in section.lower()
 
@@ -94,10 +104,9 @@ def run_modules(quick: bool, seed: int, only: str | None = None,
     for name in PANEL_MODULES if modules is None else modules:
         try:
             mod = importlib.import_module(f"higgsino_sim.validation.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"higgsino_sim.validation.{name}":
-                raise
-            runs.append(ModuleRun(name, (), 0.0, "not installed"))
+        except ImportError as exc:  # a shipped module that does not import: a broken install
+            traceback.print_exc(file=sys.stderr)
+            runs.append(ModuleRun(name, (_error_panel(name, name, exc),), 0.0))
             continue
         sections = getattr(mod, "SECTIONS", None)
         if sections is not None and not any(_matches(s, only) for s in sections):
@@ -107,6 +116,7 @@ def run_modules(quick: bool, seed: int, only: str | None = None,
         try:
             got = list(mod.panels(quick, seed))
         except Exception as exc:  # noqa: BLE001 - a broken module is a failed panel
+            traceback.print_exc(file=sys.stderr)  # the panel keeps the message, stderr the lines
             section = sections[0] if sections else name
             got = [_error_panel(name, section, exc)]
         kept = tuple(p for p in got if _matches(p.section, only))

@@ -106,7 +106,9 @@ class Pulls:
 
     @property
     def passed(self) -> bool:
-        return bool(np.all(np.isfinite(self.values))) and self.max_abs < PULL_MAX
+        # no points compared is not an agreement
+        return (self.values.size > 0 and bool(np.all(np.isfinite(self.values)))
+                and self.max_abs < PULL_MAX)
 
     def __str__(self) -> str:
         return f"max |pull| = {self.max_abs:.2f} over {self.values.size} points"

@@ -259,6 +259,8 @@ def test_atlas_1l1t_every_cut_both_ways() -> None:
     ht = set_lep(b, 0, pt=9.0)
     ht["trk"][0]["pt"] = 9.0
     ht["trk"][1]["pt"] = 4.9
+    hard_track = copy.deepcopy(b)  # leading signal track at 6 GeV: not replaced by the 2 GeV one
+    hard_track["trk"].insert(1, trk(6.0, -0.8, np.pi - 0.5, 1, MU_LOW))
     rot = copy.deepcopy(b)
     rot["lep"][0]["phi"] -= 1.2
     rot["trk"][0]["phi"] -= 1.2
@@ -271,6 +273,7 @@ def test_atlas_1l1t_every_cut_both_ways() -> None:
               with_(b, jet=dict(jet, phi=np.pi - 1.5)),  # dphi(j1, MET) = 1.5
               second, high,
               set_trk(b, 1, pt=0.9),  # no signal track
+              hard_track,
               set_trk(b, 1, lep_wp=E_LOW),  # track is an electron candidate
               set_trk(b, 1, charge=-1),
               set_trk(b, 1, eta=0.3, phi=np.pi - 0.25),  # m(l t) < 0.5
@@ -302,7 +305,7 @@ def test_atlas_signal_track_definition() -> None:
     assert 0.005 < sigma < 0.2  # tens of micrometres at 2 GeV (card atlas-run2)
     iso_trk = trk(0.6, 0.55, np.pi - 0.6, 1)
     dz_fail = 0.55 * np.cosh(0.5)  # |z0 sin theta| = 0.55 mm
-    variants = [{}, {"pt": 5.5}, {"eta": 2.6}, {"lep_wp": 0},
+    variants = [{}, {"pt": 0.9}, {"eta": 2.6}, {"lep_wp": 0},
                 {"lep_wp": MU_LOW | MU_SIG}, {"d0": 3.5 * sigma}, {"dz": dz_fail},
                 {"rel_iso": 0.6 / 2.0}]  # 0.6 GeV of unidentified tracks within 0.3
     events = [set_trk(b, 1, **v) for v in variants]
