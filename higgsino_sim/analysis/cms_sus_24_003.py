@@ -42,6 +42,7 @@ NOT_REPRODUCED = ("not reproduced: track-picking BDT (proxy: smallest Delta R(t,
 
 M_MU = 0.1056583755  # muon mass [GeV] (PDG 2024)
 M_E = 0.51099895e-3  # electron mass [GeV] (PDG 2024)
+DR_EXCLUSIVE = 0.01  # [S3] track-lepton matching distance
 RESONANCE_VETOES = ((0.75, 0.81), (3.0, 3.2))  # omega/rho0 and J/psi [GeV], [S3.1]
 
 
@@ -117,9 +118,15 @@ def cms_objects(ev: Events) -> CmsObjects:
     electron = ((apdg == 11) & _has_bits(lep.wp, m_el) & (lep.pt >= 5.0) & (lep.pt <= 15.0)
                 & (np.abs(lep.eta) < 2.5) & common)  # [S3] electrons 5-15 GeV, |eta| < 2.5
     t = ev.trk
+    # exclusive [S3]: "no selected electron or muon may lie within Delta R < 0.01 of the
+    # track", with the selected leptons of this selection (kinematic cuts included), so a
+    # track of an identified lepton outside the 2(5)-15 GeV windows stays exclusive
+    selected = muon | electron
+    dr_lep = delta_r(t.eta[:, :, None], t.phi[:, :, None], lep.eta[:, None, :], lep.phi[:, None, :])
+    near_selected = ((dr_lep < DR_EXCLUSIVE) & selected[:, None, :]).any(axis=2)
     track = ((t.pt > 1.9) & (np.abs(t.eta) < 2.4) & (t.rel_iso < 0.1)  # [S3]
              & (np.abs(t.d0) < 0.2) & (np.abs(t.dz) < 0.2)  # |dxy|, |dz| < 0.02 cm [S3]
-             & ((t.lep_wp & (m_mu | m_el)) == 0))  # exclusive: no selected lepton within 0.01
+             & ~near_selected)
     jet30 = (ev.jet_pt >= 30.0) & (np.abs(ev.jet_eta) < 2.4)  # [S3.1]
     bjet = (ev.jet_btag == 1) & (ev.jet_pt >= 15.0) & (np.abs(ev.jet_eta) < 2.4)
     return CmsObjects(muon, electron, track, jet30, bjet)

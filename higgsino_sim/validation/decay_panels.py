@@ -35,7 +35,7 @@ def _rng(seed: int, tag: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, 5, tag]))
 
 
-def _isotropic(rng: np.random.Generator, n: int, mass: float, p_max: float) -> np.ndarray:
+def isotropic_momenta(rng: np.random.Generator, n: int, mass: float, p_max: float) -> np.ndarray:
     """Four-momenta [n, 4] with |p| uniform in [0, p_max] and isotropic directions."""
     p = rng.uniform(0.0, p_max, n)
     cth = rng.uniform(-1.0, 1.0, n)
@@ -61,9 +61,9 @@ def decay_sample(model: decays.DecayModel, pdg: np.ndarray | int, n: int,
     leg_pdg[:, 0] = pdg_a
     leg_pdg[:, 1] = PDG_N1
     leg_mom = np.zeros((n, 2, 4))
-    leg_mom[:, 0] = _isotropic(rng, n, 1.0, p_max)
+    leg_mom[:, 0] = isotropic_momenta(rng, n, 1.0, p_max)
     leg_mom[:, 0, 0] = np.sqrt((leg_mom[:, 0, 1:] ** 2).sum(axis=1) + mass**2)
-    leg_mom[:, 1] = _isotropic(rng, n, spec.m_n1, p_max)
+    leg_mom[:, 1] = isotropic_momenta(rng, n, spec.m_n1, p_max)
     tables = decays.kernel_tables(model)
     out = tables.decay(rng, leg_pdg, leg_mom, bfield)
     if out.counters[1] != 0:

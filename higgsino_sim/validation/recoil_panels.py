@@ -12,10 +12,9 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
-from scipy import stats
 
 from higgsino_sim.validation.panel import Panel
-from higgsino_sim.validation.stats import Chi2, combine
+from higgsino_sim.validation.stats import Chi2, chi2_shapes, combine
 
 SECTION = "ISR recoil"
 SECTIONS = (SECTION,)
@@ -100,11 +99,11 @@ def panels(quick: bool, seed: int) -> list[Panel]:
         n_u, _ = np.histogram(unw.column(name).to_numpy(), edges)
         s_w, _ = np.histogram(var_w[name], edges, weights=wt)
         s_w2, _ = np.histogram(var_w[name], edges, weights=wt**2)
-        frac_u, var_u = n_u / n_unw, n_u / n_unw**2
-        frac_w, var_w2 = s_w / sig_w, s_w2 / sig_w**2
-        chi2 = float((((frac_u - frac_w) ** 2) / (var_u + var_w2)).sum())
-        ndf = len(edges) - 2  # normalised shapes
-        parts.append(Chi2(chi2, ndf, float(stats.chi2.sf(chi2, ndf))))
+        shape = chi2_shapes(n_u, s_w, s_w2)
+        frac_u, var_u = shape.frac_unweighted, shape.var_unweighted
+        frac_w, var_w2 = shape.frac_weighted, shape.var_weighted
+        chi2, ndf = shape.chi2.chi2, shape.chi2.ndf
+        parts.append(shape.chi2)
         plot_edges = edges.copy()
         plot_edges[-1] = 2 * edges[-2] - edges[-3]  # draw the overflow bin narrow
         centres = 0.5 * (plot_edges[1:] + plot_edges[:-1])

@@ -95,6 +95,35 @@ def chi2_binomial(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> Chi2:
 
 
 @dataclass(frozen=True, slots=True)
+class ShapeComparison:
+    """Normalised shapes of an unweighted and a weighted histogram and their chi2."""
+
+    frac_unweighted: np.ndarray  # fraction of events per bin
+    var_unweighted: np.ndarray  # its variance (multinomial, n_i / N^2)
+    frac_weighted: np.ndarray  # sum w_i / sum w
+    var_weighted: np.ndarray  # sum w_i^2 / (sum w)^2
+    chi2: Chi2
+
+
+def chi2_shapes(counts: np.ndarray, sum_w: np.ndarray, sum_w2: np.ndarray) -> ShapeComparison:
+    """Compare the normalised shape of unweighted counts with that of a weighted histogram.
+
+    Both sides are normalised to their own totals, so one degree of freedom is lost
+    (ndf = bins - 1). Variances: n_i / N^2 for the counts, sum w^2 / (sum w)^2 for the
+    weighted histogram (the fraction's correlation with the total neglected, small for many
+    bins).
+    """
+    counts, sum_w, sum_w2 = (np.asarray(a, float) for a in (counts, sum_w, sum_w2))
+    n, sig = counts.sum(), sum_w.sum()
+    frac_u, var_u = counts / n, counts / n**2
+    frac_w, var_w = sum_w / sig, sum_w2 / sig**2
+    chi2 = float((((frac_u - frac_w) ** 2) / (var_u + var_w)).sum())
+    ndf = counts.size - 1
+    return ShapeComparison(frac_u, var_u, frac_w, var_w,
+                           Chi2(chi2, ndf, float(stats.chi2.sf(chi2, ndf))))
+
+
+@dataclass(frozen=True, slots=True)
 class Pulls:
     """Point-wise pulls (value - reference) / sigma."""
 

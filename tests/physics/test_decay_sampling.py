@@ -18,6 +18,7 @@ from higgsino_sim import constants as sm
 from higgsino_sim import decays
 from higgsino_sim.kernels import decays as kd
 from higgsino_sim.spectrum import PDG_C1, PDG_N1, PDG_N2, Spectrum, higgsino_spectrum
+from higgsino_sim.validation.decay_panels import isotropic_momenta
 from higgsino_sim.validation.references import (
     HELIX_TOL_MM,
     cdf_from_density,
@@ -31,19 +32,6 @@ P_MIN = 1e-3  # smallest accepted p-value
 CHARGE = {PDG_C1: 1.0, -PDG_C1: -1.0, PDG_N1: 0.0, PDG_N2: 0.0}  # not in `particle`
 
 
-def _random_momenta(rng: np.random.Generator, n: int, mass: float, p_max: float) -> np.ndarray:
-    p = rng.uniform(0.0, p_max, n)
-    cth = rng.uniform(-1.0, 1.0, n)
-    phi = rng.uniform(0.0, 2 * math.pi, n)
-    sth = np.sqrt(1 - cth**2)
-    mom = np.empty((n, 4))
-    mom[:, 1] = p * sth * np.cos(phi)
-    mom[:, 2] = p * sth * np.sin(phi)
-    mom[:, 3] = p * cth
-    mom[:, 0] = np.sqrt(p**2 + mass**2)
-    return mom
-
-
 def run_decays(model: decays.DecayModel, pdg: int, n: int, seed: int, p_max: float = 0.0,
                bfield: float = 3.8) -> dict[str, np.ndarray]:
     """Decay n copies of ``pdg`` (leg a; leg b a stable chi10) with momenta up to p_max."""
@@ -54,8 +42,8 @@ def run_decays(model: decays.DecayModel, pdg: int, n: int, seed: int, p_max: flo
     leg_pdg[:, 0] = pdg
     leg_pdg[:, 1] = PDG_N1
     leg_mom = np.zeros((n, 2, 4))
-    leg_mom[:, 0] = _random_momenta(rng, n, mass, p_max)
-    leg_mom[:, 1] = _random_momenta(rng, n, spec.m_n1, p_max)
+    leg_mom[:, 0] = isotropic_momenta(rng, n, mass, p_max)
+    leg_mom[:, 1] = isotropic_momenta(rng, n, spec.m_n1, p_max)
     tables = decays.kernel_tables(model)
     leg_f, leg_i, slot_i, slot_f, counters = tables.decay(np.random.default_rng(seed + 1),
                                                           leg_pdg, leg_mom, bfield)

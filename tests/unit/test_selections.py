@@ -220,14 +220,20 @@ def test_cms_object_definitions() -> None:
     el = [set_lep(b, 1, pdg=11, **{"wp": STD, "pt": 7.0, **v}) for v in el_variants]
     sel = cms_objects(make_events(el, "cms-phase1", CMS_WP)).electron
     assert sel.any(axis=1).tolist() == [True] + [False] * (len(el_variants) - 1)
+    # track 1 moved away from both muons (exclusive), then each requirement broken; the last
+    # two variants put it within Delta R 0.01 of the selected muon 1 (0.6, 2.3)
     t_variants = [{}, {"pt": 1.8}, {"eta": 2.45}, {"rel_iso": 0.15}, {"d0": 0.25},
-                  {"dz": -0.25}, {"lep_wp": STD}, {"lep_wp": SOFT}]
-    tr = [set_trk(b, 1, **{"lep_wp": 0, **v}) for v in t_variants]
+                  {"dz": -0.25}, {"eta": 0.6, "phi": 2.3}, {"eta": 0.605, "phi": 2.305}]
+    tr = [set_trk(b, 1, **{"eta": -0.5, "phi": 1.0, "lep_wp": 0, **v}) for v in t_variants]
     sel = cms_objects(make_events(tr, "cms-phase1", CMS_WP)).track
-    assert sel.any(axis=1).tolist() == [True] + [False] * (len(t_variants) - 1)
-    # a track of an electron:low_pt-only lepton is exclusive for this selection
-    low = cms_objects(make_events([set_trk(b, 1, lep_wp=1 << 3)], "cms-phase1", CMS_WP))
-    assert low.track.any()
+    assert sel[:, 1].tolist() == [True] + [False] * (len(t_variants) - 1)
+    # on top of a lepton that is identified but not selected (muon above 15 GeV, or an
+    # electron:low_pt-only electron) the track stays exclusive
+    for kw in ({"pt": 16.0}, {"pdg": 11, "wp": 1 << 3}):
+        ev = make_events([set_lep(b, 1, **kw)], "cms-phase1", CMS_WP)
+        obj = cms_objects(ev)
+        assert (obj.muon | obj.electron)[0].sum() == 1  # only the 5 GeV muon is selected
+        assert obj.track[0, 1]
 
 
 def test_missing_working_point_and_missing_reco_columns() -> None:
