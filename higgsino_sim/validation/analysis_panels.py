@@ -109,7 +109,9 @@ def panels(quick: bool, seed: int) -> list[Panel]:
                    "region, digitised by GAMBIT ColliderBit @65717f6 (ATLASEfficiencies.hpp); "
                    f"m(chi1+-) = {MASS:g} GeV, Delta m = {DM:g} GeV, B(chi20 -> chi10 e e) = "
                    "B(chi20 -> chi10 mu mu) = 0.5, jet pT > 100 GeV; informational (digitised "
-                   "curve without uncertainties, full ATLAS simulation with pile-up)"),
+                   "curve without uncertainties, full ATLAS simulation with pile-up; the "
+                   "card's lepton-candidate working points are ASSUMPTIONs, see "
+                   "docs/analysis.md)"),
         n_events=n_events,
         statistic=(f"ours / published, summed over the bins: {ratio:.2f}; {chi2} (binomial "
                    f"errors of our sample only) over {int(live.sum())} pT bins; "
