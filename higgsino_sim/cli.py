@@ -62,10 +62,35 @@ def _seed(text: str) -> int:
 
 
 def _add_spectrum_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--mass", type=_finite, required=True, help="m(chi1+-) [GeV]")
-    p.add_argument("--dm", type=_finite, required=True, help="m(chi1+-) - m(chi10) [GeV]")
+    p.add_argument("--mass", type=_finite, default=None,
+                   help="m(chi1+-) [GeV] (required unless --slha)")
+    p.add_argument("--dm", type=_finite, default=None,
+                   help="m(chi1+-) - m(chi10) [GeV] (required unless --slha)")
     p.add_argument("--dm0", type=_finite, default=None,
                    help="m(chi20) - m(chi10) [GeV] (default: 2 * dm)")
+    p.add_argument("--slha", type=Path, default=None, metavar="FILE",
+                   help="take the masses (and the DECAY widths and branching fractions, if "
+                        "given) from an SLHA file instead of --mass/--dm/--dm0 (needs pyslha; "
+                        "docs/formats.md)")
+
+
+def _spectrum_args(args: argparse.Namespace):
+    """(Spectrum, SlhaInput or None) from --mass/--dm/--dm0 or --slha."""
+    from higgsino_sim.spectrum import higgsino_spectrum
+
+    if args.slha is not None:
+        given = [o for o, v in (("--mass", args.mass), ("--dm", args.dm), ("--dm0", args.dm0))
+                 if v is not None]
+        if given:
+            raise UsageError(f"--slha gives the masses; drop {', '.join(given)}")
+        from higgsino_sim.slha import read_slha
+
+        slha = read_slha(args.slha)
+        return slha.spectrum, slha
+    missing = [o for o, v in (("--mass", args.mass), ("--dm", args.dm)) if v is None]
+    if missing:
+        raise UsageError(f"{' and '.join(missing)} required (or --slha FILE)")
+    return higgsino_spectrum(args.mass, args.dm, args.dm0), None
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
@@ -94,6 +119,12 @@ def _add_decay_options(p: argparse.ArgumentParser) -> None:
                         "other channels of the state are rescaled; repeatable)")
 
 
+def _add_format_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", default=None, metavar="{parquet,lhe,root,hepmc}",
+                   help="output format (default: from the -o suffix: .parquet, .lhe, .lhe.gz, "
+                        ".root, .hepmc, .hepmc3; else parquet); see docs/formats.md")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `hsim` argument parser."""
     from higgsino_sim.generate import (
@@ -112,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("-n", "--events", type=_count, default=10_000,
                      help="events (unweighted) or trial points (--weighted); default 10000")
     gen.add_argument("-o", "--output", type=Path, default=None,
-                     help="output Parquet file (default hsim_m<mass>_dm<dm>.parquet)")
+                     help="output file (default hsim_m<mass>_dm<dm> + the suffix of --format)")
+    _add_format_option(gen)
     gen.add_argument("--min-recoil", type=_finite, default=DEFAULT_MIN_RECOIL_GEV,
                      help=f"generation cut on the jet pT [GeV] (default "
                           f"{DEFAULT_MIN_RECOIL_GEV:g}; >= 20)")
@@ -132,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_spectrum_options(spc)
     _add_decay_options(spc)
     spc.add_argument("--json", action="store_true", help="print JSON")
+    spc.add_argument("--slha-out", type=Path, default=None, metavar="FILE",
+                     help="also write the masses and decay tables as an SLHA file")
 
     xs = sub.add_parser("xsec", help="LO and NLO+NLL cross sections per subprocess")
     _add_model_options(xs)
@@ -145,6 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("card", metavar="NAME|PATH", help="shipped card name or .toml path")
     val = csub.add_parser("validate", help="check a card; exit code 2 and the problem if bad")
     val.add_argument("card", metavar="PATH", help=".toml path (or a shipped card name)")
+
+    cv = sub.add_parser("convert", help="convert an event table to LHE, ROOT or HepMC3")
+    cv.add_argument("table", type=Path, metavar="TABLE", help="Parquet table of hsim generate")
+    cv.add_argument("-o", "--output", type=Path, required=True, metavar="OUT",
+                    help="file to write (the format follows its suffix unless --format)")
+    _add_format_option(cv)
 
     vd = sub.add_parser("validate", help="physics-validation report (Markdown + PNG plots) "
                                          "against independent references")
@@ -160,19 +200,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_generate(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from higgsino_sim.generate import GenerateOptions, run_generate
+    from higgsino_sim.formats import DEFAULT_SUFFIX, resolve_format, run_generate_format
+    from higgsino_sim.generate import GenerateOptions
     from higgsino_sim.processes import parse_processes
 
-    output = args.output or Path(f"hsim_m{args.mass:g}_dm{args.dm:g}.parquet")
+    spec, _ = _spectrum_args(args)
+    mass, dm, dm0 = ((args.mass, args.dm, args.dm0) if args.slha is None
+                     else (spec.m_c1, spec.dm, spec.dm0))  # informative; the file rules
+    fmt = resolve_format(args.output, args.format)
+    output = args.output or Path(f"hsim_m{mass:g}_dm{dm:g}{DEFAULT_SUFFIX[fmt]}")
     opts = GenerateOptions(
-        mass=args.mass, dm=args.dm, dm0=args.dm0, processes=parse_processes(args.processes),
+        mass=mass, dm=dm, dm0=dm0, slha=args.slha, processes=parse_processes(args.processes),
         n_events=args.events, seed=args.seed, sqrt_s=args.sqrt_s, min_recoil=args.min_recoil,
         weighted=args.weighted, pdf=args.pdf, output=output,
         allow_extrapolation=args.allow_extrapolation, threads=args.threads,
         chunk_events=args.chunk_events, br_preset=args.br_preset, br=tuple(args.br),
         bfield=args.bfield, card=args.card, command=shlex.join(["hsim", *argv]),
     )
-    res = run_generate(opts)
+    res = run_generate_format(opts, fmt)
     md = res.metadata
     _print_spectrum(md["spectrum"])  # type: ignore[arg-type]
     _print_decays(res.decays.summary())
@@ -220,17 +265,29 @@ def _print_decays(summary: dict[str, object]) -> None:
                 print(f"    {ch:14s} BR {br:9.4%}   partial width "
                       f"{partial[state][ch]:.4e} GeV")  # type: ignore[index]
     print("  chi10: stable")
+    slha = summary.get("slha")
+    if slha:
+        from_file = sorted({*slha["widths_from_file"], *slha["branching_from_file"]})  # type: ignore[index]
+        print(f"  masses{' and ' + ', '.join(from_file) + ' decays' if from_file else ''} "
+              f"from SLHA {slha['path']} (sha256 {slha['sha256'][:12]})")  # type: ignore[index]
     for note in summary["notes"]:  # type: ignore[attr-defined]
         print(f"  note: {note}")
 
 
-def _cmd_spectrum(args: argparse.Namespace) -> int:
+def _cmd_spectrum(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from higgsino_sim.decays import decay_model
-    from higgsino_sim.spectrum import higgsino_spectrum
 
-    spec = higgsino_spectrum(args.mass, args.dm, args.dm0)
-    model = decay_model(spec, args.br_preset, args.br)
+    spec, slha = _spectrum_args(args)
+    model = decay_model(spec, args.br_preset, args.br, slha=slha)
     summary = model.summary()
+    if args.slha_out is not None:
+        from higgsino_sim.slha import write_slha
+
+        try:
+            write_slha(spec, model, args.slha_out, source=shlex.join(["hsim", *argv]))
+        except OSError as exc:
+            raise UsageError(f"--slha-out {args.slha_out}: cannot write ({exc.strerror})"
+                             ) from None
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
@@ -256,10 +313,9 @@ def _cmd_xsec(args: argparse.Namespace) -> int:
     from higgsino_sim.pdf import load_pdf
     from higgsino_sim.processes import parse_processes
     from higgsino_sim.rng import master_entropy
-    from higgsino_sim.spectrum import higgsino_spectrum
     from higgsino_sim.xsec import cross_sections, totals
 
-    spec = higgsino_spectrum(args.mass, args.dm, args.dm0)
+    spec, slha = _spectrum_args(args)
     keys = parse_processes(args.processes)
     pdf = load_pdf(args.pdf)
     seed = master_entropy(args.seed if args.seed is not None else 0)
@@ -270,6 +326,7 @@ def _cmd_xsec(args: argparse.Namespace) -> int:
             "sqrt_s_gev": args.sqrt_s, "pdf": pdf.name, "seed": seed,
             "spectrum": spec.as_dict(), "processes": [r.as_dict() for r in rows],
             "total": totals(rows),
+            **({"slha": slha.summary()} if slha is not None else {}),
         }, indent=2))
     else:
         _print_spectrum(spec.as_dict())
@@ -289,6 +346,15 @@ def _cmd_cards(args: argparse.Namespace) -> int:
         card = load_card(args.card)
         print(f"{args.card}: ok ({card.name}, {len(card.wp_names)} working points, "
               f"sha256 {card.sha256[:12]})")
+    return 0
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from higgsino_sim.formats import convert, resolve_format
+
+    fmt = resolve_format(args.output, args.format)
+    out = convert(args.table, args.output, fmt)
+    print(f"wrote {out.resolve()} ({fmt})")
     return 0
 
 
@@ -344,11 +410,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "generate":
             return _cmd_generate(args, argv)
         if args.command == "spectrum":
-            return _cmd_spectrum(args)
+            return _cmd_spectrum(args, argv)
         if args.command == "cards":
             return _cmd_cards(args)
         if args.command == "validate":
             return _cmd_validate(args)
+        if args.command == "convert":
+            return _cmd_convert(args)
         return _cmd_xsec(args)
     except (UsageError, OutsideTableError) as exc:
         # bad option values, impossible spectra, unknown PDF sets, masses off the tables

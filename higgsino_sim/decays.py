@@ -23,7 +23,7 @@ import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from higgsino_sim import constants as sm
 from higgsino_sim.errors import UsageError
 from higgsino_sim.processes import w_chi_couplings, z_neutralino_couplings
 from higgsino_sim.spectrum import PDG_C1, PDG_N1, PDG_N2, Spectrum
+
+if TYPE_CHECKING:
+    from higgsino_sim.slha import SlhaInput
 
 #: Invariant mass [GeV] of the hadronic system above which quark pairs replace the
 #: exclusive pion modes (docs/decays.md).
@@ -96,10 +99,14 @@ class DecayTable:
     partial_widths: dict[str, float]
     branching: dict[str, float]
     notes: tuple[str, ...] = ()
+    #: total width [GeV] set from outside (an SLHA DECAY table); None: the computed one
+    width_override: float | None = None
 
     @property
     def total_width(self) -> float:
-        """Total width [GeV] (sum of the computed partial widths)."""
+        """Total width [GeV] (sum of the computed partial widths, or ``width_override``)."""
+        if self.width_override is not None:
+            return self.width_override
         return sum(self.partial_widths.values())
 
     @property
@@ -118,6 +125,8 @@ class DecayModel:
     preset: str = "physical"
     overrides: tuple[tuple[str, str, float], ...] = ()
     notes: tuple[str, ...] = field(default=())
+    #: ``SlhaInput.summary()`` of the SLHA file the masses/decays came from (None: none)
+    slha: dict[str, object] | None = None
 
     def summary(self) -> dict[str, object]:
         """The JSON contract of `hsim spectrum --json` (also stored in event metadata)."""
@@ -138,6 +147,7 @@ class DecayModel:
             "br_preset": self.preset,
             "br_overrides": [f"{s}:{c}={v:g}" for s, c, v in self.overrides],
             "notes": list(self.notes),
+            **({"slha": self.slha} if self.slha is not None else {}),
         }
 
 
@@ -390,8 +400,7 @@ def _apply(table: DecayTable, fixed: dict[str, float], source: str) -> DecayTabl
     else:
         new = {**dict.fromkeys(rest, 0.0), **fixed}
     branching = {c: new[c] for c in table.branching}
-    return DecayTable(state, table.mass, table.modes, table.partial_widths, branching,
-                      tuple(notes))
+    return replace(table, branching=branching, notes=tuple(notes))
 
 
 def _preset_values(preset: str) -> dict[str, dict[str, float]]:
@@ -404,8 +413,30 @@ def _preset_values(preset: str) -> dict[str, dict[str, float]]:
     raise UsageError(f"unknown --br-preset {preset!r}; choose from {', '.join(PRESETS)}")
 
 
+def _apply_slha(table: DecayTable, slha: SlhaInput) -> DecayTable:
+    """Total width and (if given) branching fractions of ``table`` from an SLHA file.
+
+    The computed partial and mode widths are scaled by width(file) / width(computed), so
+    they add up to the file's width and keep the computed split between modes.
+    """
+    state = table.state
+    source = f"--slha {slha.path}"
+    if state in slha.widths:
+        computed = table.total_width
+        width = slha.widths[state]
+        f = width / computed
+        table = replace(
+            table, modes=tuple(replace(m, width=m.width * f) for m in table.modes),
+            partial_widths={c: w * f for c, w in table.partial_widths.items()},
+            width_override=width)
+    if state in slha.branching:
+        table = _apply(table, slha.branching[state], source)
+    return table
+
+
 def decay_model(spec: Spectrum, preset: str = "physical",
-                overrides: Iterable[str | tuple[str, str, float]] = ()) -> DecayModel:
+                overrides: Iterable[str | tuple[str, str, float]] = (),
+                slha: SlhaInput | None = None) -> DecayModel:
     """Widths and branching fractions of chi20 and chi1+- for ``spec``.
 
     Parameters
@@ -415,12 +446,18 @@ def decay_model(spec: Spectrum, preset: str = "physical",
     overrides : iterable
         ``STATE:CHANNEL=VALUE`` strings (or parsed triples), applied after the preset;
         the other channels of that state are scaled to keep the sum at one. Lifetimes
-        always follow the computed total widths.
+        follow the computed total widths (or the SLHA file's).
+    slha : SlhaInput, optional
+        From ``higgsino_sim.slha.read_slha``: its DECAY widths replace the computed total
+        widths, its branching fractions the computed ones (before the preset and the
+        overrides, which then rescale the file's values).
     """
     tables = {
         "chi20": _table("chi20", spec.m_n2, _chi20_modes(spec)),
         "chi1pm": _table("chi1pm", spec.m_c1, _chi1_modes(spec)),
     }
+    if slha is not None:
+        tables = {s: _apply_slha(t, slha) for s, t in tables.items()}
     parsed = tuple(parse_br_override(o) if isinstance(o, str) else o for o in overrides)
     # the preset's values and the overrides are fixed together (an override replaces a
     # preset value); the remaining channels share what is left in physical proportions
@@ -439,7 +476,8 @@ def decay_model(spec: Spectrum, preset: str = "physical",
     for state, values in fixed.items():
         tables[state] = _apply(tables[state], values, sources[state])
         notes += tables[state].notes
-    return DecayModel(spec, tables, preset, parsed, tuple(notes))
+    return DecayModel(spec, tables, preset, parsed, tuple(notes),
+                      None if slha is None else slha.summary())
 
 
 def channel_labels(model: DecayModel) -> list[str]:

@@ -95,6 +95,8 @@ class GenerateOptions:
     bfield: float | None = None  # None: the card's field, or DEFAULT_BFIELD_T without a card
     card: str | None = None  # shipped card name or TOML path; None: truth only
     command: str = ""
+    #: SLHA file: masses (mass/dm/dm0 are then ignored), widths and BRs (higgsino_sim.slha)
+    slha: Path | None = None
 
 
 @dataclass(slots=True)
@@ -126,7 +128,14 @@ def validate(opts: GenerateOptions) -> Setup:
     UsageError
         With a one-line message naming the option and how to fix it.
     """
-    spec = higgsino_spectrum(opts.mass, opts.dm, opts.dm0)
+    if opts.slha is not None:
+        from higgsino_sim.slha import read_slha
+
+        slha = read_slha(opts.slha)
+        spec = slha.spectrum
+    else:
+        slha = None
+        spec = higgsino_spectrum(opts.mass, opts.dm, opts.dm0)
     if opts.n_events <= 0:
         raise UsageError(f"-n/--events must be a positive integer, got {opts.n_events}")
     if not math.isfinite(opts.min_recoil) or opts.min_recoil < MIN_RECOIL_FLOOR_GEV:
@@ -165,7 +174,7 @@ def validate(opts: GenerateOptions) -> Setup:
         raise UsageError(f"-o/--output: directory {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise UsageError(f"-o/--output: directory {parent} is not writable")
-    return Setup(spec, decay_model(spec, opts.br_preset, opts.br), card, bfield)
+    return Setup(spec, decay_model(spec, opts.br_preset, opts.br, slha=slha), card, bfield)
 
 
 def _truncation_bound(weights: np.ndarray, fraction: float) -> float:
@@ -527,6 +536,7 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
             "pdf": {"name": pdf.name, "path": str(pdf.path), "alphas_mz": pdf.alphas_mz},
             "sqrt_s_gev": opts.sqrt_s,
             "spectrum": spec.as_dict(),
+            **({"slha": decays.slha} if decays.slha is not None else {}),
             "processes": list(opts.processes),
             "min_recoil_gev": opts.min_recoil,
             "recoil_definition": "pT of the hard parton (= pT of the chi chi system at LO)",
