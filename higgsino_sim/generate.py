@@ -279,8 +279,11 @@ class _Sampler:
         self.card = card
         self.bfield = bfield
         self.leg_order = leg_order(tables)
-        self.decay_counters = np.zeros(2, dtype=np.int64)
-        self.detector_counters = np.zeros(N_COUNTERS, dtype=np.int64)
+        # counters per generation block, summed over the blocks the output used: blocks are
+        # computed ahead in batches, and a batch may still be running when the output is full
+        self.block_counters: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.n_counters = N_COUNTERS
+        self.blocks_used = 0
         self._lock = threading.Lock()
         self.pdf = pdf
         self.opts = opts
@@ -323,15 +326,25 @@ class _Sampler:
                                 self.bfield)
         if self.card is None:
             reco = Reco(np.empty((f.shape[0], 0)), np.empty((f.shape[0], 0), dtype=np.int64),
-                        np.zeros_like(self.detector_counters))
+                        np.zeros(self.n_counters, dtype=np.int64))
         else:
             reco = respond(self.card, block_rng(self.entropy, PHASE_DETECTOR, index),
                            i[:, I_IDJ], f[:, F_J : F_J + 4], out.slot_i, out.slot_f)
         with self._lock:
-            self.decay_counters += out.counters
-            self.detector_counters += reco.counters
+            self.block_counters[index] = (out.counters.copy(), reco.counters.copy())
         return Piece(f, i, leg_pdg, leg_mom, out.leg_f, out.leg_i, out.slot_i, out.slot_f,
                      reco.f, reco.i)
+
+    def counters(self) -> tuple[np.ndarray, np.ndarray]:
+        """(decay, detector) counters summed over the generation blocks 0 ... blocks_used - 1
+        (deterministic: independent of threads and of the blocks computed ahead)."""
+        dec = np.zeros(2, dtype=np.int64)
+        det = np.zeros(self.n_counters, dtype=np.int64)
+        with self._lock:
+            for b in range(self.blocks_used):
+                dec += self.block_counters[b][0]
+                det += self.block_counters[b][1]
+        return dec, det
 
     def generation_block(self, index: int, w_max: float):
         out_f, out_i, trial_w, trial_p, bins = self.block(PHASE_GENERATION, index, w_max)
@@ -429,6 +442,7 @@ def _unweighted_pieces(sampler: _Sampler, w_max: float, n_events: int,
     n_accepted = 0
     sum_w = 0.0
     for piece, trial_w, _, _ in sampler.blocks(PHASE_GENERATION, w_max):
+        sampler.blocks_used += 1
         n_trials += trial_w.size
         n_accepted += piece.f.shape[0]
         sum_w += float(trial_w.sum())
@@ -452,6 +466,7 @@ def _weighted_pieces(sampler: _Sampler, n_trials: int,
     sum_w = sum_w2 = 0.0
     for b in range(-(-n_trials // BLOCK_TRIALS)):
         piece, trial_w, _, _ = next(blocks)
+        sampler.blocks_used += 1
         tw = trial_w[: min(BLOCK_TRIALS, n_trials - b * BLOCK_TRIALS)]
         # kept events are the non-zero-weight trials, in trial order
         n_valid = int(np.count_nonzero(tw > 0))
@@ -528,6 +543,7 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
                 w_max_fb=integ.w_max,
             )
             sigma_lo, sigma_lo_err = integ.lo_total, integ.lo_total_err
+        decay_counts, det_counts = sampler.counters()
         meta: dict[str, object] = {
             "tool": "higgsino-sim",
             "version": __version__,
@@ -555,11 +571,11 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
             "bfield_t": bfield,
             "detector": None if card is None else {
                 **card.summary(),
-                "lepton_overflow": int(sampler.detector_counters[C_LEP_OVERFLOW]),
-                "track_overflow": int(sampler.detector_counters[C_TRK_OVERFLOW]),
+                "lepton_overflow": int(det_counts[C_LEP_OVERFLOW]),
+                "track_overflow": int(det_counts[C_TRK_OVERFLOW]),
             },
-            "decay_sampling": {"dalitz_trials": int(sampler.decay_counters[0]),
-                               "envelope_violations": int(sampler.decay_counters[1])},
+            "decay_sampling": {"dalitz_trials": int(decay_counts[0]),
+                               "envelope_violations": int(decay_counts[1])},
             **stats,
         }
         meta["sum_of_weights_fb"] = writer.sum_of_weights

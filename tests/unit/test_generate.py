@@ -32,6 +32,9 @@ def test_same_seed_same_table_for_any_chunking_and_threads(tmp_path: Path) -> No
     assert not ta.column("jet_pt").equals(tc.column("jet_pt"))
     ma, mb = read_metadata(a), read_metadata(b)
     assert ma["sigma_normalised_cut_fb"] == mb["sigma_normalised_cut_fb"]
+    # the counters cover the blocks the output used, not those computed ahead by the threads
+    assert ma["decay_sampling"] == mb["decay_sampling"]
+    assert ma["decay_sampling"]["dalitz_trials"] > 0
 
 
 def test_unweighted_weights_are_equal_and_sum_to_sigma(small_sample: Path) -> None:
