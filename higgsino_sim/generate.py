@@ -27,6 +27,7 @@ from higgsino_sim.cards import Card, load_card
 from higgsino_sim.decays import DecayModel, KernelTables, decay_model, kernel_tables
 from higgsino_sim.detector import Reco, respond
 from higgsino_sim.errors import UsageError
+from higgsino_sim.formats import check_output_path
 from higgsino_sim.kernels.detector import C_LEP_OVERFLOW, C_TRK_OVERFLOW
 from higgsino_sim.pdf import DEFAULT_PDF, PdfSet, load_pdf
 from higgsino_sim.processes import PROCESSES, ProcessTables, build_subprocess, pack
@@ -166,14 +167,7 @@ def validate(opts: GenerateOptions) -> Setup:
                 f"--bfield {opts.bfield:g} T contradicts the field of card {card.name} "
                 f"({card.bfield:g} T); drop --bfield or edit a copy of the card")
         bfield = card.bfield
-    out = Path(opts.output)
-    if out.is_dir():
-        raise UsageError(f"-o/--output {out} is a directory; give a file name")
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"-o/--output: directory {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise UsageError(f"-o/--output: directory {parent} is not writable")
+    check_output_path(Path(opts.output))
     return Setup(spec, decay_model(spec, opts.br_preset, opts.br, slha=slha), card, bfield)
 
 

@@ -173,7 +173,8 @@ def _check_table(table: Path) -> None:
                          ) from None
 
 
-def _check_output(out: Path) -> None:
+def check_output_path(out: Path) -> None:
+    """Raise a one-line UsageError unless ``out`` can be written as a new file."""
     if out.is_dir():
         raise UsageError(f"-o/--output {out} is a directory; give a file name")
     parent = out.parent if str(out.parent) else Path(".")
@@ -212,7 +213,7 @@ def convert(table: str | os.PathLike[str], out: str | os.PathLike[str],
     fmt = resolve_format(out, fmt)
     require(fmt)
     _check_table(table)
-    _check_output(out)
+    check_output_path(out)
     if out.exists() and out.resolve() == table.resolve():
         raise UsageError(f"-o/--output {out} is the input table; give another name")
     try:
@@ -246,7 +247,7 @@ def run_generate_format(opts: GenerateOptions, fmt: str | None = None) -> Genera
     require(fmt)
     if fmt == "parquet":
         return run_generate(opts)
-    _check_output(out)
+    check_output_path(out)
     table = out.with_name(f".{out.name}.{os.getpid()}.parquet")
     try:
         result = run_generate(dataclasses.replace(opts, output=table))
@@ -262,6 +263,7 @@ __all__ = [
     "FORMATS",
     "SUFFIXES",
     "atomic_output",
+    "check_output_path",
     "convert",
     "format_from_suffix",
     "part_path",
