@@ -16,7 +16,7 @@ import numba as nb
 import numpy as np
 
 from higgsino_sim.analysis.cutflow import CutFlow
-from higgsino_sim.analysis.objects import Events
+from higgsino_sim.analysis.objects import M_E, M_MU, Events, first_selected, take
 from higgsino_sim.analysis.triggers import atlas_met_trigger_efficiency
 from higgsino_sim.analysis.variables import delta_phi, delta_r, ht_lep, invariant_mass
 from higgsino_sim.errors import UsageError
@@ -37,7 +37,6 @@ ATLAS_LUMI_FB = 139.0  # [fb^-1], arXiv:1911.12606 abstract
 SR_EDGES = ((0.5, 1.0), (1.0, 1.5), (1.5, 2.0), (2.0, 3.0), (3.2, 4.0), (4.0, 5.0))
 WP_EL_SIGNAL, WP_MU_SIGNAL = "electron:signal", "muon:signal"
 WP_EL_LOW, WP_MU_LOW = "electron:low_momentum", "muon:low_momentum"
-M_MU, M_E = 0.1056583755, 0.51099895e-3  # [GeV] (PDG 2024)
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -148,16 +147,6 @@ def atlas_1l1t_objects(ev: Events) -> Atlas1l1tObjects:
     return Atlas1l1tObjects(lepton, track, flav.astype(np.int32), iso)
 
 
-def _first(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    idx = np.argmax(mask, axis=1) if mask.shape[1] else np.zeros(mask.shape[0], dtype=np.intp)
-    return idx, mask.any(axis=1)
-
-
-def _take(a: np.ndarray, idx: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    v = np.take_along_axis(a, idx[:, None], axis=1)[:, 0].astype(float)
-    return np.where(ok, v, np.nan)
-
-
 def select_atlas_1l1t(ev: Events, lumi_fb: float = ATLAS_LUMI_FB) -> Atlas1l1tResult:
     """The SR-E-1l1T selection as a cut flow with the MET trigger efficiency as a weight.
 
@@ -174,14 +163,16 @@ def select_atlas_1l1t(ev: Events, lumi_fb: float = ATLAS_LUMI_FB) -> Atlas1l1tRe
     """
     obj = atlas_1l1t_objects(ev)
     lep, t = ev.lep, ev.trk
-    il, n1 = _first(obj.lepton)
-    it, has_t = _first(obj.track)
-    lpt, leta, lphi = _take(lep.pt, il, n1), _take(lep.eta, il, n1), _take(lep.phi, il, n1)
-    lflav = np.abs(_take(lep.pdg, il, n1))
-    lq = _take(lep.charge, il, n1)
-    tpt, teta, tphi = _take(t.pt, it, has_t), _take(t.eta, it, has_t), _take(t.phi, it, has_t)
-    tq = _take(t.charge, it, has_t)
-    tflav = _take(obj.track_flavour, it, has_t)
+    idx, ok = first_selected(obj.lepton, 1)
+    il, n1 = idx[:, 0], ok[:, 0]
+    idx, ok = first_selected(obj.track, 1)
+    it, has_t = idx[:, 0], ok[:, 0]
+    lpt, leta, lphi = take(lep.pt, il, n1), take(lep.eta, il, n1), take(lep.phi, il, n1)
+    lflav = np.abs(take(lep.pdg, il, n1))
+    lq = take(lep.charge, il, n1)
+    tpt, teta, tphi = take(t.pt, it, has_t), take(t.eta, it, has_t), take(t.phi, it, has_t)
+    tq = take(t.charge, it, has_t)
+    tflav = take(obj.track_flavour, it, has_t)
     mass = np.where(lflav == 11, M_E, M_MU)
     m_lt = invariant_mass(lpt, leta, lphi, mass, tpt, teta, tphi, mass)
     dr_lt = delta_r(leta, lphi, teta, tphi)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from higgsino_sim.analysis.cutflow import CutFlow
-from higgsino_sim.analysis.objects import Events
+from higgsino_sim.analysis.objects import M_E, M_MU, Events, first_selected, take
 from higgsino_sim.analysis.variables import delta_r, invariant_mass, min_delta_phi
 
 __all__ = [
@@ -40,8 +40,6 @@ CATEGORIES = ("dimuon", "mu+track", "e+track")
 NOT_REPRODUCED = ("not reproduced: track-picking BDT (proxy: smallest Delta R(t, l)) and "
                   "event BDT > 0; the cut flows stop before the event BDT")
 
-M_MU = 0.1056583755  # muon mass [GeV] (PDG 2024)
-M_E = 0.51099895e-3  # electron mass [GeV] (PDG 2024)
 DR_EXCLUSIVE = 0.01  # [S3] track-lepton matching distance
 RESONANCE_VETOES = ((0.75, 0.81), (3.0, 3.2))  # omega/rho0 and J/psi [GeV], [S3.1]
 
@@ -132,22 +130,6 @@ def cms_objects(ev: Events) -> CmsObjects:
     return CmsObjects(muon, electron, track, jet30, bjet)
 
 
-def _first(mask: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Column indices of the first k True entries per row (objects are pT-ordered) and
-    whether each exists; missing ones point at column 0."""
-    _n, m = mask.shape
-    if m < k:
-        mask = np.pad(mask, ((0, 0), (0, k - m)))
-    order = np.argsort(~mask, axis=1, kind="stable")[:, :k]
-    ok = np.take_along_axis(mask, order, axis=1)
-    return np.where(ok, order, 0), ok
-
-
-def _take(a: np.ndarray, idx: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    v = np.take_along_axis(a, idx[:, None], axis=1)[:, 0].astype(float)
-    return np.where(ok, v, np.nan)
-
-
 def _outside_vetoes(m: np.ndarray) -> np.ndarray:
     out = np.isfinite(m)
     for lo, hi in RESONANCE_VETOES:
@@ -189,12 +171,12 @@ def select_cms_sus_24_003(ev: Events, lumi_fb: float, title: str = "") -> CmsRes
     pair_mass: dict[str, np.ndarray] = {}
 
     # --- dimuon [S3.1]
-    idx, ok = _first(obj.muon, 2)
+    idx, ok = first_selected(obj.muon, 2)
     i1, i2, ok1, ok2 = idx[:, 0], idx[:, 1], ok[:, 0], ok[:, 1]
-    pt1, pt2 = _take(lep.pt, i1, ok1), _take(lep.pt, i2, ok2)
-    eta1, eta2 = _take(lep.eta, i1, ok1), _take(lep.eta, i2, ok2)
-    phi1, phi2 = _take(lep.phi, i1, ok1), _take(lep.phi, i2, ok2)
-    q1, q2 = _take(lep.charge, i1, ok1), _take(lep.charge, i2, ok2)
+    pt1, pt2 = take(lep.pt, i1, ok1), take(lep.pt, i2, ok2)
+    eta1, eta2 = take(lep.eta, i1, ok1), take(lep.eta, i2, ok2)
+    phi1, phi2 = take(lep.phi, i1, ok1), take(lep.phi, i2, ok2)
+    q1, q2 = take(lep.charge, i1, ok1), take(lep.charge, i2, ok2)
     m_mumu = invariant_mass(pt1, eta1, phi1, M_MU, pt2, eta2, phi2, M_MU)
     pair_mass["dimuon"] = m_mumu
     f = CutFlow(ev.weight, lumi_fb, title=f"{title}dimuon").extend(presel)
@@ -211,16 +193,16 @@ def select_cms_sus_24_003(ev: Events, lumi_fb: float, title: str = "") -> CmsRes
     # --- lepton + exclusive track [S3.1]; track BDT proxy: smallest dR(t, l)
     for cat, sel, n_ok, mass in (("mu+track", obj.muon, (n_mu == 1) & (n_el == 0), M_MU),
                                  ("e+track", obj.electron, (n_el == 1) & (n_mu == 0), M_E)):
-        idx, ok = _first(sel, 1)
+        idx, ok = first_selected(sel, 1)
         il, okl = idx[:, 0], ok[:, 0]
-        lpt, leta, lphi = _take(lep.pt, il, okl), _take(lep.eta, il, okl), _take(lep.phi, il, okl)
-        lq = _take(lep.charge, il, okl)
+        lpt, leta, lphi = take(lep.pt, il, okl), take(lep.eta, il, okl), take(lep.phi, il, okl)
+        lq = take(lep.charge, il, okl)
         cand = obj.track & (trk.charge == -lq[:, None])  # NaN charge: False
         dr = np.where(cand, delta_r(trk.eta, trk.phi, leta[:, None], lphi[:, None]), np.inf)
         it = np.argmin(dr, axis=1) if dr.shape[1] else np.zeros(ev.n, dtype=np.intp)
         has = cand.any(axis=1)
-        m_lt = invariant_mass(lpt, leta, lphi, mass, _take(trk.pt, it, has),
-                              _take(trk.eta, it, has), _take(trk.phi, it, has), mass)
+        m_lt = invariant_mass(lpt, leta, lphi, mass, take(trk.pt, it, has),
+                              take(trk.eta, it, has), take(trk.phi, it, has), mass)
         pair_mass[cat] = m_lt
         name = "mu" if cat.startswith("mu") else "e"
         f = CutFlow(ev.weight, lumi_fb, title=f"{title}{cat}").extend(presel)

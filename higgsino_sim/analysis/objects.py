@@ -20,7 +20,29 @@ import pyarrow.parquet as pq
 
 from higgsino_sim.errors import UsageError
 
-__all__ = ["Events", "Leptons", "Tracks", "load_events"]
+__all__ = ["M_E", "M_MU", "Events", "Leptons", "Tracks", "first_selected", "load_events",
+           "take"]
+
+M_MU = 0.1056583755  # muon mass [GeV] (PDG 2024), for pair masses of reconstructed leptons
+M_E = 0.51099895e-3  # electron mass [GeV] (PDG 2024)
+
+
+def first_selected(mask: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices of the first ``k`` True entries per row of a (n_events, slots) mask
+    (objects are pT-ordered, so: the k leading selected objects) and whether each exists;
+    missing ones point at column 0. Both arrays have shape (n_events, k)."""
+    _n, m = mask.shape
+    if m < k:
+        mask = np.pad(mask, ((0, 0), (0, k - m)))
+    order = np.argsort(~mask, axis=1, kind="stable")[:, :k]
+    ok = np.take_along_axis(mask, order, axis=1)
+    return np.where(ok, order, 0), ok
+
+
+def take(a: np.ndarray, idx: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """``a[row, idx[row]]`` per row as float, NaN where ``ok`` is False."""
+    v = np.take_along_axis(a, idx[:, None], axis=1)[:, 0].astype(float)
+    return np.where(ok, v, np.nan)
 
 _META_KEY = b"higgsino_sim"
 _RECO_PREFIXES = ("lep", "trk", "jet0_", "met", "hard_met")
