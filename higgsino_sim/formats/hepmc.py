@@ -18,11 +18,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from higgsino_sim.formats.record import COLUMNS, ROW_A, build_record
+from higgsino_sim.formats.record import BATCH_EVENTS, COLUMNS, PB_PER_FB, ROW_A, build_record
 
 M_PROTON_GEV = 0.93827208816  # PDG 2022
-PB_PER_FB = 1e-3
-BATCH_EVENTS = 20_000
 STATUS_BEAM, STATUS_INCOMING = 4, 21
 
 

@@ -20,14 +20,12 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from higgsino_sim.formats.record import COLUMNS, build_record
+from higgsino_sim.formats.record import BATCH_EVENTS, COLUMNS, PB_PER_FB, build_record
 
 #: LHAPDF ids written to PDFSUP. Empty on purpose: the LHAPDF index is not shipped with the
 #: grid we read (pythia8mc's pdfdata has no .info file), and an id quoted from memory could
 #: be wrong; 0 means "not given" (the PDF set name is in the header's metadata comment)
 LHAPDF_IDS: dict[str, int] = {}
-PB_PER_FB = 1e-3
-BATCH_EVENTS = 20_000
 _PDG = {"chi10": 1000022, "chi20": 1000023, "chi1pm": 1000024}
 #: daughter ids of each channel for the chi1+ / chi20 parent (docs/output.md); the
 #: inclusive quark channels are written with one representative flavour pair

@@ -39,6 +39,10 @@ ROW_P1, ROW_P2, ROW_A, ROW_B, ROW_JET = range(5)
 #: first row of the decay slots; total rows per event
 ROW_DAU0 = 5
 N_ROWS = ROW_DAU0 + N_SLOTS
+#: event weights and cross sections of the LHE and HepMC3 files are in pb, the table's in fb
+PB_PER_FB = 1e-3
+#: events per record batch of the converters (one row group at a time, docs/formats.md)
+BATCH_EVENTS = 20_000
 #: colour tags of the hard process and the base of the tags of decay quark pairs
 TAG_1, TAG_2 = 501, 502
 TAG_DECAY0 = 511
