@@ -44,7 +44,7 @@ def take(a: np.ndarray, idx: np.ndarray, ok: np.ndarray) -> np.ndarray:
     v = np.take_along_axis(a, idx[:, None], axis=1)[:, 0].astype(float)
     return np.where(ok, v, np.nan)
 
-_META_KEY = b"higgsino_sim"
+
 _RECO_PREFIXES = ("lep", "trk", "jet0_", "met", "hard_met")
 
 
@@ -154,16 +154,16 @@ class Events:
 
 def _metadata(source: pa.Table | str | os.PathLike[str],
               metadata: dict[str, Any] | None) -> dict[str, Any]:
+    from higgsino_sim.output import METADATA_KEY, read_metadata
+
     if metadata is not None:
         return metadata
     if isinstance(source, pa.Table):
-        raw = (source.schema.metadata or {}).get(_META_KEY)
+        raw = (source.schema.metadata or {}).get(METADATA_KEY.encode())
         if raw is None:
             raise UsageError("table has no higgsino_sim metadata: pass metadata= "
                              "(read_metadata(path)) or load the Parquet file by path")
         return json.loads(raw)
-    from higgsino_sim.output import read_metadata
-
     try:
         return read_metadata(source)
     except pa.ArrowInvalid as exc:
