@@ -93,10 +93,11 @@ def _spectrum_args(args: argparse.Namespace):
     return higgsino_spectrum(args.mass, args.dm, args.dm0), None
 
 
-def _add_model_options(p: argparse.ArgumentParser) -> None:
+def _add_model_options(p: argparse.ArgumentParser, spectrum: bool = True) -> None:
     from higgsino_sim.pdf import DEFAULT_PDF
 
-    _add_spectrum_options(p)
+    if spectrum:
+        _add_spectrum_options(p)
     p.add_argument("--sqrt-s", type=_finite, default=13_000.0,
                    help="collision energy [GeV] (default 13000)")
     p.add_argument("--processes", default="all",
@@ -106,6 +107,25 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-extrapolation", action="store_true",
                    help="extrapolate the NLO+NLL tables log-linearly outside their mass range")
     p.add_argument("--seed", type=_seed, default=None, help="master seed (default: fresh)")
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by `generate` and `grid`: generation cut, weighting, card, field."""
+    from higgsino_sim.generate import DEFAULT_BFIELD_T, DEFAULT_CHUNK_EVENTS, DEFAULT_MIN_RECOIL_GEV
+
+    p.add_argument("--min-recoil", type=_finite, default=DEFAULT_MIN_RECOIL_GEV,
+                   help=f"generation cut on the jet pT [GeV] (default "
+                        f"{DEFAULT_MIN_RECOIL_GEV:g}; >= 20)")
+    p.add_argument("--weighted", action="store_true", help="write weighted events")
+    p.add_argument("--chunk-events", type=_count, default=DEFAULT_CHUNK_EVENTS,
+                   help="events per Parquet row group (memory bound)")
+    _add_decay_options(p)
+    p.add_argument("--card", default=None, metavar="NAME|PATH",
+                   help="detector card: cms-phase0, cms-phase1, atlas-run2 or a TOML file "
+                        "(see hsim cards list); default: truth only")
+    p.add_argument("--bfield", type=_finite, default=None,
+                   help=f"solenoid field [T] for the truth d0/dz (default: the card's, or "
+                        f"{DEFAULT_BFIELD_T:g} without a card)")
 
 
 def _add_decay_options(p: argparse.ArgumentParser) -> None:
@@ -127,12 +147,6 @@ def _add_format_option(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The `hsim` argument parser."""
-    from higgsino_sim.generate import (
-        DEFAULT_BFIELD_T,
-        DEFAULT_CHUNK_EVENTS,
-        DEFAULT_MIN_RECOIL_GEV,
-    )
-
     parser = _Parser(prog="hsim", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"hsim {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details; tracebacks")
@@ -145,20 +159,41 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("-o", "--output", type=Path, default=None,
                      help="output file (default hsim_m<mass>_dm<dm> + the suffix of --format)")
     _add_format_option(gen)
-    gen.add_argument("--min-recoil", type=_finite, default=DEFAULT_MIN_RECOIL_GEV,
-                     help=f"generation cut on the jet pT [GeV] (default "
-                          f"{DEFAULT_MIN_RECOIL_GEV:g}; >= 20)")
-    gen.add_argument("--weighted", action="store_true", help="write weighted events")
     gen.add_argument("--threads", type=int, default=0, help="threads (default: all cores)")
-    gen.add_argument("--chunk-events", type=_count, default=DEFAULT_CHUNK_EVENTS,
-                     help="events per Parquet row group (memory bound)")
-    _add_decay_options(gen)
-    gen.add_argument("--card", default=None, metavar="NAME|PATH",
-                     help="detector card: cms-phase0, cms-phase1, atlas-run2 or a TOML file "
-                          "(see hsim cards list); default: truth only")
-    gen.add_argument("--bfield", type=_finite, default=None,
-                     help=f"solenoid field [T] for the truth d0/dz (default: the card's, or "
-                          f"{DEFAULT_BFIELD_T:g} without a card)")
+    _add_run_options(gen)
+
+    grid = sub.add_parser("grid", help="a signal grid: one table per (mass, dm, dm0) point, "
+                                       "a manifest, resumable (docs/grid.md)")
+    grid.add_argument("--mass", default=None, metavar="VALUES",
+                      help="m(chi1+-) [GeV]: a list and/or inclusive ranges, e.g. 100:250:25 "
+                           "or 100,150,200:300:50")
+    grid.add_argument("--dm", default=None, metavar="VALUES",
+                      help="m(chi1+-) - m(chi10) [GeV], e.g. 0.5,0.75,1,1.5,2,3")
+    grid.add_argument("--dm0", default=None, metavar="VALUES",
+                      help="m(chi20) - m(chi10) [GeV] (default: 2 * dm for each point)")
+    grid.add_argument("--points", type=Path, default=None, metavar="FILE",
+                      help="TOML file of points and scans (irregular grids, events per "
+                           "point) instead of --mass/--dm/--dm0")
+    grid.add_argument("-n", "--events", type=_count, default=10_000,
+                      help="events per point unless the --points file says otherwise "
+                           "(default 10000)")
+    grid.add_argument("--out", type=Path, required=True, metavar="DIR",
+                      help="grid directory: one table per point, manifest.csv/.json, "
+                           "runlog.jsonl (created; rerun into it to resume)")
+    _add_model_options(grid, spectrum=False)
+    _add_run_options(grid)
+    grid.add_argument("--workers", type=int, default=0,
+                      help="local worker processes (default: all cores)")
+    grid.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                      help="run on an existing Dask cluster, e.g. tcp://host:8786 (needs "
+                           "pip install 'higgsino-sim[dask]'; workers must see --out)")
+    grid.add_argument("--retries", type=int, default=None,
+                      help="retries of a failed point before it is recorded as failed "
+                           "(default 2)")
+    grid.add_argument("--force", action="store_true",
+                      help="regenerate every point, even those complete and verified")
+    grid.add_argument("--dry-run", action="store_true",
+                      help="print the plan and the estimated time; write nothing")
 
     spc = sub.add_parser("spectrum", help="masses, widths, c*tau and branching fractions")
     _add_spectrum_options(spc)
@@ -240,6 +275,150 @@ def _cmd_generate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     print(f"seed {md['seed']}; {md['n_events']} events in {md['seconds']:.1f} s")
     print(f"wrote {res.output.resolve()}")
     return 0
+
+
+def _grid_points(args: argparse.Namespace) -> list:
+    """The grid's points from --points FILE or --mass/--dm/--dm0."""
+    from higgsino_sim.grid import spec as gs
+
+    given = [o for o, v in (("--mass", args.mass), ("--dm", args.dm), ("--dm0", args.dm0))
+             if v is not None]
+    if args.points is not None:
+        if given:
+            raise UsageError(f"--points gives the grid; drop {', '.join(given)}")
+        return gs.grid_from_toml(args.points, args.events)
+    missing = [o for o, v in (("--mass", args.mass), ("--dm", args.dm)) if v is None]
+    if missing:
+        raise UsageError(f"{' and '.join(missing)} required (or --points FILE)")
+    return gs.grid_from_options(args.mass, args.dm, args.dm0, args.events)
+
+
+def _grid_options(args: argparse.Namespace):
+    """Validated GridOptions from the command line (every bad point reported at once)."""
+    import os
+
+    from higgsino_sim.generate import GenerateOptions, validate
+    from higgsino_sim.grid.runner import DEFAULT_RETRIES, GridOptions
+    from higgsino_sim.grid.spec import check_points
+    from higgsino_sim.pdf import load_pdf
+    from higgsino_sim.processes import parse_processes
+
+    points = _grid_points(args)
+    if args.workers < 0:
+        raise UsageError(f"--workers must be >= 0 (0 = all cores), got {args.workers}")
+    if args.scheduler is not None and args.workers:
+        raise UsageError("--workers is for local processes; a Dask cluster (--scheduler) has "
+                         "its own workers: drop --workers")
+    retries = DEFAULT_RETRIES if args.retries is None else args.retries
+    if retries < 0:
+        raise UsageError(f"--retries must be >= 0, got {retries}")
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a directory")
+    existing = next(p for p in (out, *out.absolute().parents) if p.exists())
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: {existing} is not writable")
+    first = points[0]
+    template = GenerateOptions(
+        mass=first.mass, dm=first.dm, dm0=first.dm0, processes=parse_processes(args.processes),
+        n_events=first.events, seed=args.seed, sqrt_s=args.sqrt_s, min_recoil=args.min_recoil,
+        weighted=args.weighted, pdf=args.pdf, output=out / first.file,
+        allow_extrapolation=args.allow_extrapolation, threads=1,
+        chunk_events=args.chunk_events, br_preset=args.br_preset, br=tuple(args.br),
+        bfield=args.bfield, card=args.card,
+    )
+    validate(template, check_output=False)  # card, field, branching fractions, cut
+    load_pdf(args.pdf)
+    check_points(points, sqrt_s=args.sqrt_s, min_recoil=args.min_recoil,
+                 processes=template.processes, allow_extrapolation=args.allow_extrapolation)
+    if args.scheduler is not None:
+        from higgsino_sim.grid.dask_pool import require_distributed
+
+        require_distributed()
+    return GridOptions(tuple(points), out, template, seed=args.seed, workers=args.workers,
+                       scheduler=args.scheduler, retries=retries, force=args.force)
+
+
+def _cmd_grid(args: argparse.Namespace) -> int:
+    import signal
+
+    from higgsino_sim.grid.progress import format_count, format_duration
+    from higgsino_sim.grid.runner import (
+        GridInterrupted,
+        describe_plan,
+        estimate_seconds,
+        local_workers,
+        make_plan,
+        run_grid,
+    )
+
+    opts = _grid_options(args)
+    if args.dry_run:
+        plan = make_plan(opts)
+        for line in describe_plan(plan):
+            print(line)
+        for note in plan.notes:
+            print(f"note: {note}")
+        todo = plan.to_run
+        events = sum(e.point.events for e in todo)
+        print(f"{len(plan.entries)} points: {len(todo)} to run ({format_count(events)} events), "
+              f"{len(plan.entries) - len(todo)} complete and verified; master seed "
+              f"{plan.master_seed}")
+        detector = opts.template.card is not None
+        if todo:
+            one = estimate_seconds(plan, 1, detector)
+            if opts.scheduler is None:
+                n = min(local_workers(opts.workers), len(todo))
+                print(f"estimated time: {format_duration(estimate_seconds(plan, n, detector))} "
+                      f"on {n} local worker(s) ({format_duration(one)} on one core); "
+                      "from the benchmark figures in higgsino_sim/data/benchmark.json")
+            else:
+                print(f"estimated time: {format_duration(one)} on one core, divided by the "
+                      f"Dask cluster's workers; from higgsino_sim/data/benchmark.json")
+        return 0
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)  # batch systems stop jobs with SIGTERM
+    try:
+        summary = run_grid(opts)
+    except GridInterrupted as exc:
+        s = exc.summary
+        done = sum(r.status == "done" for r in s.records)
+        print(f"hsim grid: interrupted; {done} of {len(s.records)} points complete in "
+              f"{opts.directory / 'manifest.csv'}, no partial table left; rerun the same "
+              "command to resume", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    _print_grid_summary(opts, summary)
+    return 1 if summary.failed else 0
+
+
+def _print_grid_summary(opts, summary) -> None:
+    from higgsino_sim.grid.progress import format_count, format_duration
+
+    print(f"{'point':28s} {'status':7s} {'events':>9s} {'sigma(cut) [fb]':>16s} "
+          f"{'sigma(NLO+NLL) [fb]':>20s}")
+    for r in summary.records:
+        cut = "" if r.sigma_cut_fb is None else f"{r.sigma_cut_fb:.5g}"
+        tot = "" if r.sigma_nlo_nll_fb is None else f"{r.sigma_nlo_nll_fb:.5g}"
+        print(f"{r.name:28s} {r.status:7s} {r.events:>9d} {cut:>16s} {tot:>20s}")
+    n = len(summary.plan.entries)
+    skipped = n - len(summary.plan.to_run)
+    print(f"{n} points: {len(summary.generated)} generated, {skipped} complete and verified "
+          f"(skipped), {len(summary.failed)} failed")
+    if summary.generated:
+        rate = summary.events_generated / max(summary.seconds, 1e-9)
+        print(f"{format_count(summary.events_generated)} events in "
+              f"{format_duration(summary.seconds)} on {summary.workers} worker(s): "
+              f"{format_count(rate)} events/s")
+    for name in summary.failed:
+        rec = next(r for r in summary.records if r.name == name)
+        print(f"FAILED {name}: {rec.error} (details in {opts.directory / 'runlog.jsonl'})")
+    print(f"master seed {summary.plan.master_seed}; manifest "
+          f"{opts.directory / 'manifest.csv'} and manifest.json")
 
 
 def _print_spectrum(spec: dict[str, float]) -> None:
@@ -417,6 +596,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_validate(args)
         if args.command == "convert":
             return _cmd_convert(args)
+        if args.command == "grid":
+            return _cmd_grid(args)
         return _cmd_xsec(args)
     except (UsageError, OutsideTableError) as exc:
         # bad option values, impossible spectra, unknown PDF sets, masses off the tables

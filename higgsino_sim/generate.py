@@ -98,6 +98,9 @@ class GenerateOptions:
     command: str = ""
     #: SLHA file: masses (mass/dm/dm0 are then ignored), widths and BRs (higgsino_sim.slha)
     slha: Path | None = None
+    #: store the wall-clock timings in the table's metadata; ``hsim grid`` turns this off so
+    #: that a table depends only on its inputs, byte for byte (the timings go to its run log)
+    record_timing: bool = True
 
 
 @dataclass(slots=True)
@@ -121,8 +124,9 @@ class Setup(NamedTuple):
     bfield: float  # [T], for the truth impact parameters (and the card's response)
 
 
-def validate(opts: GenerateOptions) -> Setup:
-    """Check every option before any work is done; return the spectrum, decays and card.
+def validate(opts: GenerateOptions, check_output: bool = True) -> Setup:
+    """Check every option before any work is done; return the spectrum, decays and card
+    (``check_output=False`` leaves the output path to the caller: ``hsim grid``).
 
     Raises
     ------
@@ -167,7 +171,8 @@ def validate(opts: GenerateOptions) -> Setup:
                 f"--bfield {opts.bfield:g} T contradicts the field of card {card.name} "
                 f"({card.bfield:g} T); drop --bfield or edit a copy of the card")
         bfield = card.bfield
-    check_output_path(Path(opts.output))
+    if check_output:
+        check_output_path(Path(opts.output))
     return Setup(spec, decay_model(spec, opts.br_preset, opts.br, slha=slha), card, bfield)
 
 
@@ -575,7 +580,8 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
         meta["sum_of_weights_fb"] = writer.sum_of_weights
         meta["seconds"] = time.perf_counter() - t0
         meta["timing_seconds"] = timing
-        writer.finish(meta)
+        writer.finish(meta if opts.record_timing else
+                      {k: v for k, v in meta.items() if k not in ("seconds", "timing_seconds")})
     except BaseException:
         writer.abort()
         raise

@@ -7,6 +7,7 @@ interrupted run never leaves a file that looks complete.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from collections.abc import Sequence
@@ -190,6 +191,7 @@ class EventWriter:
         with open(self.tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(self.tmp, self.path)
+        fsync_directory(self.path.parent)
 
     def abort(self) -> None:
         """Drop the temporary file (interrupted or failed run)."""
@@ -197,6 +199,22 @@ class EventWriter:
             self._writer.close()
         finally:
             self.tmp.unlink(missing_ok=True)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Flush a directory entry (a rename) to disk; a no-op where directories cannot be
+    opened or synced (some network file systems: EINVAL, EBADF, EISDIR on non-POSIX)."""
+    try:
+        fd = os.open(directory if str(directory) else ".", os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.EBADF, errno.EISDIR, errno.ENOTSUP):
+            raise
+    finally:
+        os.close(fd)
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, object]:

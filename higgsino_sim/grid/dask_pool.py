@@ -1,0 +1,92 @@
+"""An existing Dask cluster as the grid's workers (``hsim grid --scheduler tcp://HOST:PORT``).
+
+Needs ``dask.distributed`` (``pip install 'higgsino-sim[dask]'``) here and on the workers,
+which also need higgsino-sim itself and must see the grid directory (a shared file system):
+each worker writes its point's table there, as a local worker would. Dask reschedules a
+task whose worker died (up to its ``distributed.scheduler.allowed-failures``); the runner's
+bounded retries come on top. A running task cannot be stopped from here: after an abort
+the points that were running finish in the background (their tables are complete or
+absent, never half-written) and the next run verifies them like any other.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from higgsino_sim.errors import UsageError
+from higgsino_sim.grid.pool import Completion, one_line
+
+#: seconds to wait for the scheduler to answer
+CONNECT_TIMEOUT_SECONDS = 20
+
+
+def require_distributed() -> None:
+    """Raise a one-line UsageError unless dask.distributed can be imported."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise UsageError("--scheduler needs dask.distributed: pip install 'higgsino-sim[dask]'"
+                         ) from None
+
+
+class DaskPool:
+    """Tasks submitted to the Dask scheduler at ``address``; ``fn`` must be importable on the
+    workers (a module-level function of an installed package)."""
+
+    def __init__(self, address: str, fn: Callable[[Any], Any]) -> None:
+        require_distributed()
+        from distributed import Client
+
+        try:
+            self.client = Client(address, timeout=CONNECT_TIMEOUT_SECONDS,
+                                 set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise UsageError(f"--scheduler {address}: cannot connect ({one_line(exc)})"
+                             ) from None
+        nthreads = self.client.nthreads()
+        if not nthreads:
+            self.client.close()
+            raise UsageError(f"--scheduler {address}: the cluster has no workers")
+        self.n_workers = sum(nthreads.values())
+        self._fn = fn
+        self._futures: dict[Any, Any] = {}  # future -> task
+
+    def submit(self, task: Any) -> None:
+        """Send ``task`` to the scheduler (a unique key per attempt: never a cached result)."""
+        key = f"hsim-grid-{getattr(task.point, 'name', 'task')}-{uuid.uuid4().hex[:12]}"
+        self._futures[self.client.submit(self._fn, task, key=key, pure=False)] = task
+
+    def poll(self, timeout: float) -> list[Completion]:
+        """Attempts finished within ``timeout`` seconds."""
+        from distributed import wait
+
+        if not self._futures:
+            return []
+        try:
+            done = wait(list(self._futures), timeout=timeout, return_when="FIRST_COMPLETED").done
+        except TimeoutError:
+            return []
+        out = []
+        for fut in done:
+            task = self._futures.pop(fut)
+            if fut.status == "finished":
+                out.append(Completion(task, fut.result(), None))
+            else:
+                exc = fut.exception() if fut.status == "error" else None
+                tb = ""
+                if exc is not None:
+                    import traceback
+
+                    tb = "".join(traceback.format_exception(exc))
+                out.append(Completion(task, None, one_line(exc) if exc is not None
+                                      else f"Dask task {fut.status}", tb))
+        return out
+
+    def close(self, abort: bool = False) -> None:
+        """Cancel what is queued (``abort``) and disconnect."""
+        if abort and self._futures:
+            self.client.cancel(list(self._futures))
+        self._futures.clear()
+        self.client.close()
