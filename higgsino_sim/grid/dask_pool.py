@@ -11,6 +11,7 @@ absent, never half-written) and the next run verifies them like any other.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,8 @@ from higgsino_sim.grid.pool import Completion, one_line
 
 #: seconds to wait for the scheduler to answer
 CONNECT_TIMEOUT_SECONDS = 20
+#: polling step while waiting for finished tasks [s]
+POLL_SLEEP_SECONDS = 0.05
 
 
 def require_distributed() -> None:
@@ -50,24 +53,28 @@ class DaskPool:
             self.client.close()
             raise UsageError(f"--scheduler {address}: the cluster has no workers")
         self.n_workers = sum(nthreads.values())
+        from distributed import as_completed
+
         self._fn = fn
         self._futures: dict[Any, Any] = {}  # future -> task
+        # not distributed.wait: it needs a default client, and this one is not made default
+        self._done = as_completed([], loop=self.client.loop, with_results=False)
 
     def submit(self, task: Any) -> None:
         """Send ``task`` to the scheduler (a unique key per attempt: never a cached result)."""
         key = f"hsim-grid-{getattr(task.point, 'name', 'task')}-{uuid.uuid4().hex[:12]}"
-        self._futures[self.client.submit(self._fn, task, key=key, pure=False)] = task
+        future = self.client.submit(self._fn, task, key=key, pure=False)
+        self._futures[future] = task
+        self._done.add(future)
 
     def poll(self, timeout: float) -> list[Completion]:
         """Attempts finished within ``timeout`` seconds."""
-        from distributed import wait
-
-        if not self._futures:
-            return []
-        try:
-            done = wait(list(self._futures), timeout=timeout, return_when="FIRST_COMPLETED").done
-        except TimeoutError:
-            return []
+        deadline = time.monotonic() + timeout
+        while not self._done.has_ready():
+            if not self._futures or time.monotonic() >= deadline:
+                return []
+            time.sleep(POLL_SLEEP_SECONDS)
+        done = self._done.next_batch(block=False)
         out = []
         for fut in done:
             task = self._futures.pop(fut)

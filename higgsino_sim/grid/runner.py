@@ -260,11 +260,12 @@ class GridInterrupted(Exception):
 
 
 def run_grid(opts: GridOptions, *, progress: TextIO | None = sys.stderr,
-             fn: Callable[[PointTask], PointOutcome] = run_point,
+             fn: Callable[[PointTask], PointOutcome] | None = None,
              log: Callable[[str], None] = print) -> GridSummary:
     """Run every point of the grid that is not complete and verified.
 
-    ``fn`` runs one point in a worker (``worker.run_point``; tests inject failing ones).
+    ``fn`` runs one point in a worker (default ``worker.run_point``; tests inject failing
+    ones); it must be importable by reference (a module-level function).
     Raises :class:`GridInterrupted` on KeyboardInterrupt after stopping the workers (their
     temporary files removed) with the manifest describing what is complete.
     """
@@ -281,7 +282,7 @@ def run_grid(opts: GridOptions, *, progress: TextIO | None = sys.stderr,
         for e in plan.entries:
             records[e.point.name] = e.record or _pending_record(e)
         write_manifest(directory, plan.settings, records.values())
-        return _execute(opts, plan, records, progress, fn, log)
+        return _execute(opts, plan, records, progress, fn or run_point, log)
 
 
 def _execute(opts: GridOptions, plan: GridPlan, records: dict[str, PointRecord],
