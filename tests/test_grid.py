@@ -196,7 +196,8 @@ def _assert_consistent(out: Path) -> None:
     assert not [p for p in out.iterdir() if p.name.endswith((".part", ".tmp"))]
     for table in out.glob("*.parquet"):
         rec = records[table.stem]
-        assert rec.status == "done" and verify(out, rec) is None, table.name
+        assert rec.status == "done", table.name
+        assert verify(out, rec) is None, table.name
 
 
 @pytest.mark.slow
