@@ -309,11 +309,15 @@ def _execute(opts: GridOptions, plan: GridPlan, records: dict[str, PointRecord],
             for c in pool.poll(POLL_SECONDS):
                 in_flight -= _finish(c, opts, plan, records, summary, pool)
             bar.update(len(summary.generated), summary.events_generated, len(summary.failed))
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        # Ctrl-C, SIGTERM, or a failure of the runner itself (the manifest cannot be
+        # written: full disk): stop the workers, so that they delete their temporary tables
         pool.close(abort=True)
         for part in stale_parts(directory):
             part.unlink(missing_ok=True)
         bar.close()
+        if not isinstance(exc, KeyboardInterrupt):
+            raise
         summary.interrupted = True
         summary.seconds = time.perf_counter() - t0
         summary.records = sorted(records.values(), key=_order)
