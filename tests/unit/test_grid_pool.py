@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 
+import grid_faults
 import pytest
 
-import grid_faults
 from higgsino_sim.grid.local import LocalPool
 from higgsino_sim.grid.pool import Completion
 
