@@ -93,7 +93,8 @@ def _spectrum_args(args: argparse.Namespace):
     return higgsino_spectrum(args.mass, args.dm, args.dm0), None
 
 
-def _add_model_options(p: argparse.ArgumentParser, spectrum: bool = True) -> None:
+def _add_model_options(p: argparse.ArgumentParser, spectrum: bool = True,
+                       seed_help: str = "master seed (default: fresh)") -> None:
     from higgsino_sim.pdf import DEFAULT_PDF
 
     if spectrum:
@@ -106,7 +107,7 @@ def _add_model_options(p: argparse.ArgumentParser, spectrum: bool = True) -> Non
                    help=f"LHAPDF6 set name or path (default {DEFAULT_PDF})")
     p.add_argument("--allow-extrapolation", action="store_true",
                    help="extrapolate the NLO+NLL tables log-linearly outside their mass range")
-    p.add_argument("--seed", type=_seed, default=None, help="master seed (default: fresh)")
+    p.add_argument("--seed", type=_seed, default=None, help=seed_help)
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -180,7 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--out", type=Path, required=True, metavar="DIR",
                       help="grid directory: one table per point, manifest.csv/.json, "
                            "runlog.jsonl (created; rerun into it to resume)")
-    _add_model_options(grid, spectrum=False)
+    _add_model_options(grid, spectrum=False,
+                       seed_help="master seed; each point's seed derives from it and the "
+                                 "point's coordinates (default: the manifest's in --out, "
+                                 "else fresh)")
     _add_run_options(grid)
     grid.add_argument("--workers", type=int, default=0,
                       help="local worker processes (default: all cores)")

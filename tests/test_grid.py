@@ -368,3 +368,15 @@ def test_out_must_be_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[s
     f.write_text("")
     assert main([*GRID, "--out", str(f)]) == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_points_file_sets_points_and_events(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    toml = tmp_path / "grid.toml"
+    toml.write_text('[[scan]]\nmass = "100:150:50"\ndm = [1.5]\n\n'
+                    "[[point]]\nmass = 200\ndm = 3\ndm0 = 4\nevents = 777\n")
+    assert main(["grid", "--points", str(toml), "--events", "5000", "--seed", "3", "--out",
+                 str(tmp_path / "g"), "--dry-run"]) == 0
+    lines = [ln.split() for ln in capsys.readouterr().out.splitlines() if ln.startswith("m")]
+    assert [(ln[0], ln[1]) for ln in lines] == [
+        ("m100_dm1.5_dm0-3", "5000"), ("m150_dm1.5_dm0-3", "5000"), ("m200_dm3_dm0-4", "777")]
