@@ -119,7 +119,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                         f"{DEFAULT_MIN_RECOIL_GEV:g}; >= 20)")
     p.add_argument("--weighted", action="store_true", help="write weighted events")
     p.add_argument("--chunk-events", type=_count, default=DEFAULT_CHUNK_EVENTS,
-                   help="events per Parquet row group (memory bound)")
+                   help=f"events per Parquet row group (memory bound; default "
+                        f"{DEFAULT_CHUNK_EVENTS})")
     _add_decay_options(p)
     p.add_argument("--card", default=None, metavar="NAME|PATH",
                    help="detector card: cms-phase0, cms-phase1, atlas-run2 or a TOML file "
@@ -322,6 +323,9 @@ def _grid_options(args: argparse.Namespace):
     existing = next(p for p in (out, *out.absolute().parents) if p.exists())
     if not os.access(existing, os.W_OK | os.X_OK):
         raise UsageError(f"--out {out}: {existing} is not writable")
+    card = args.card
+    if card is not None and (card.endswith(".toml") or os.sep in card):
+        card = str(Path(card).resolve())  # workers may run elsewhere (Dask): absolute path
     first = points[0]
     template = GenerateOptions(
         mass=first.mass, dm=first.dm, dm0=first.dm0, processes=parse_processes(args.processes),
@@ -329,7 +333,7 @@ def _grid_options(args: argparse.Namespace):
         weighted=args.weighted, pdf=args.pdf, output=out / first.file,
         allow_extrapolation=args.allow_extrapolation, threads=1,
         chunk_events=args.chunk_events, br_preset=args.br_preset, br=tuple(args.br),
-        bfield=args.bfield, card=args.card,
+        bfield=args.bfield, card=card,
     )
     validate(template, check_output=False)  # card, field, branching fractions, cut
     load_pdf(args.pdf)
@@ -393,6 +397,10 @@ def _cmd_grid(args: argparse.Namespace) -> int:
         print(f"hsim grid: interrupted; {done} of {len(s.records)} points complete in "
               f"{opts.directory / 'manifest.csv'}, no partial table left; rerun the same "
               "command to resume", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:  # before any point started
+        print("hsim grid: interrupted before any point started; rerun the same command",
+              file=sys.stderr)
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -380,3 +380,32 @@ def test_points_file_sets_points_and_events(tmp_path: Path,
     lines = [ln.split() for ln in capsys.readouterr().out.splitlines() if ln.startswith("m")]
     assert [(ln[0], ln[1]) for ln in lines] == [
         ("m100_dm1.5_dm0-3", "5000"), ("m150_dm1.5_dm0-3", "5000"), ("m200_dm3_dm0-4", "777")]
+
+
+def test_force_replaces_an_unreadable_manifest(reference: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    out = _copy(reference, tmp_path / "garbled")
+    (out / "manifest.json").write_text("{not json")
+    assert main([*GRID, "--out", str(out), "--dry-run"]) == 2
+    assert "unreadable grid manifest" in capsys.readouterr().err
+    assert main([*GRID, "--out", str(out), "--dry-run", "--force"]) == 0
+    text = capsys.readouterr().out
+    assert text.count("(--force)") == 4
+    assert "the unreadable manifest is replaced" in text
+
+
+def test_card_settings_do_not_depend_on_the_path_spelling(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    from higgsino_sim.cards import card_text
+    from higgsino_sim.grid.runner import grid_settings
+
+    (tmp_path / "my.toml").write_text(card_text("cms-phase1"))
+    monkeypatch.chdir(tmp_path)
+    base = GenerateOptions(mass=100.0, dm=1.0)
+    spellings = ["my.toml", "./my.toml", str(tmp_path / "my.toml")]
+    settings = [grid_settings(replace(base, card=c), 7) for c in spellings]
+    assert settings[0] == settings[1] == settings[2]
+    assert settings[0]["card"] == "cms-phase1"
+    shipped = grid_settings(replace(base, card="cms-phase1"), 7)
+    assert shipped["card_sha256"] == settings[0]["card_sha256"]  # the same text, same hash

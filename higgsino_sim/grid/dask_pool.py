@@ -6,7 +6,8 @@ each worker writes its point's table there, as a local worker would. Dask resche
 task whose worker died (up to its ``distributed.scheduler.allowed-failures``); the runner's
 bounded retries come on top. A running task cannot be stopped from here: after an abort
 the points that were running finish in the background (their tables are complete or
-absent, never half-written) and the next run verifies them like any other.
+absent, never half-written); the manifest still lists them as pending, so the next run
+generates them again (the same bytes: same seed).
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ class LocalPool:
             if w.conn in ready:
                 try:
                     message = w.conn.recv()
-                except EOFError:
+                except (EOFError, OSError):  # closed or reset: the worker died
                     message = None
             if message is not None:
                 kind, payload, detail = message

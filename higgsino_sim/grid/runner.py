@@ -119,7 +119,7 @@ def grid_settings(template: GenerateOptions, master_seed: int) -> dict[str, obje
         "tool": "higgsino-sim",
         "version": __version__,
         "master_seed": master_seed,
-        "card": template.card,
+        "card": card.name if card is not None else None,  # not the path: any spelling
         "card_sha256": card.sha256 if card is not None else None,
         "sqrt_s_gev": template.sqrt_s,
         "processes": list(template.processes),
@@ -148,14 +148,20 @@ def make_plan(opts: GridOptions) -> GridPlan:
     UsageError
         The directory holds a grid made with other settings (and no ``force``).
     """
-    found = read_manifest(opts.directory) if opts.directory.is_dir() else None
+    notes: list[str] = []
+    try:
+        found = read_manifest(opts.directory) if opts.directory.is_dir() else None
+    except UsageError:
+        if not opts.force:
+            raise
+        found = None
+        notes.append("--force: the unreadable manifest is replaced")
     old_settings, old_records = found if found is not None else ({}, {})
     master = opts.seed
     if master is None:
         previous = old_settings.get("master_seed")
         master = int(previous) if isinstance(previous, int) else master_entropy(None)
     settings = grid_settings(opts.template, master)
-    notes: list[str] = []
     diff = _settings_diff(old_settings, settings) if found is not None else []
     if diff and not opts.force:
         raise UsageError(f"{opts.directory} holds a grid made with other settings ("
@@ -308,6 +314,8 @@ def _execute(opts: GridOptions, plan: GridPlan, records: dict[str, PointRecord],
         while in_flight:
             for c in pool.poll(POLL_SECONDS):
                 in_flight -= _finish(c, opts, plan, records, summary, pool)
+                if c.task.point.name in summary.failed:  # no longer to do: not in "time left"
+                    bar.total_events -= c.task.point.events
             bar.update(len(summary.generated), summary.events_generated, len(summary.failed))
     except BaseException as exc:
         # Ctrl-C, SIGTERM, or a failure of the runner itself (the manifest cannot be
@@ -323,8 +331,10 @@ def _execute(opts: GridOptions, plan: GridPlan, records: dict[str, PointRecord],
         summary.records = sorted(records.values(), key=_order)
         raise GridInterrupted(summary) from None
     pool.close()
+    # on a terminal the last rewrite may have been throttled; elsewhere the last change of
+    # the counts is printed already
     bar.update(len(summary.generated), summary.events_generated, len(summary.failed),
-               force=True)
+               force=bar.tty)
     bar.close()
     summary.seconds = time.perf_counter() - t0
     summary.records = sorted(records.values(), key=_order)
@@ -355,6 +365,10 @@ def _finish(c: Completion, opts: GridOptions, plan: GridPlan, records: dict[str,
         return 1
     append_runlog(opts.directory, {**entry, "status": "error", "error": c.error,
                                    "traceback": c.detail})
+    # a worker killed while writing leaves its temporary table (the point has no other
+    # attempt running: attempts of a point are sequential)
+    for part in opts.directory.glob(f".{task.point.file}.*.part"):
+        part.unlink(missing_ok=True)
     if task.attempt <= opts.retries:
         pool.submit(replace(task, attempt=task.attempt + 1))
         return 0
