@@ -15,6 +15,7 @@ Guarantees:
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import sys
@@ -268,7 +269,11 @@ class GridInterrupted(Exception):
 def run_grid(opts: GridOptions, *, progress: TextIO | None = sys.stderr,
              fn: Callable[[PointTask], PointOutcome] | None = None,
              log: Callable[[str], None] = print) -> GridSummary:
-    """Run every point of the grid that is not complete and verified.
+    """Run every point of the grid that is not complete and verified (``progress``: the
+    stream of the status line, None for none).
+
+    Local workers are spawned processes: a script calling this needs the usual
+    ``if __name__ == "__main__":`` guard, or every worker dies starting up.
 
     ``fn`` runs one point in a worker (default ``worker.run_point``; tests inject failing
     ones); it must be importable by reference (a module-level function).
@@ -303,7 +308,8 @@ def _execute(opts: GridOptions, plan: GridPlan, records: dict[str, PointRecord],
         return summary
     pool, threads = make_pool(opts, len(todo), fn)
     summary.workers = pool.n_workers
-    bar = Progress(len(todo), sum(e.point.events for e in todo), stream=progress)
+    bar = Progress(len(todo), sum(e.point.events for e in todo),
+                   stream=progress if progress is not None else io.StringIO())  # None: silent
     template = replace(opts.template, mass=0.0, dm=0.0, dm0=None)
     in_flight = 0
     try:
