@@ -61,6 +61,12 @@ def _seed(text: str) -> int:
     return value
 
 
+def _nonempty_path(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty path")
+    return Path(text)
+
+
 def _add_spectrum_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mass", type=_finite, default=None,
                    help="m(chi1+-) [GeV] (required unless --slha)")
@@ -179,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("-n", "--events", type=_count, default=10_000,
                       help="events per point unless the --points file says otherwise "
                            "(default 10000)")
-    grid.add_argument("--out", type=Path, required=True, metavar="DIR",
+    grid.add_argument("--out", type=_nonempty_path, required=True, metavar="DIR",
                       help="grid directory: one table per point, manifest.csv/.json, "
                            "runlog.jsonl (created; rerun into it to resume)")
     _add_model_options(grid, spectrum=False,
@@ -323,26 +329,28 @@ def _grid_options(args: argparse.Namespace):
     existing = next(p for p in (out, *out.absolute().parents) if p.exists())
     if not os.access(existing, os.W_OK | os.X_OK):
         raise UsageError(f"--out {out}: {existing} is not writable")
+    # workers may run elsewhere (Dask): file paths made absolute
     card = args.card
     if card is not None and (card.endswith(".toml") or os.sep in card):
-        card = str(Path(card).resolve())  # workers may run elsewhere (Dask): absolute path
+        card = str(Path(card).resolve())
+    pdf = str(Path(args.pdf).resolve()) if Path(args.pdf).exists() else args.pdf
     first = points[0]
     template = GenerateOptions(
         mass=first.mass, dm=first.dm, dm0=first.dm0, processes=parse_processes(args.processes),
         n_events=first.events, seed=args.seed, sqrt_s=args.sqrt_s, min_recoil=args.min_recoil,
-        weighted=args.weighted, pdf=args.pdf, output=out / first.file,
+        weighted=args.weighted, pdf=pdf, output=out / first.file,
         allow_extrapolation=args.allow_extrapolation, threads=1,
         chunk_events=args.chunk_events, br_preset=args.br_preset, br=tuple(args.br),
         bfield=args.bfield, card=card,
     )
     validate(template, check_output=False)  # card, field, branching fractions, cut
-    load_pdf(args.pdf)
+    load_pdf(pdf)
     check_points(points, sqrt_s=args.sqrt_s, min_recoil=args.min_recoil,
                  processes=template.processes, allow_extrapolation=args.allow_extrapolation)
     if args.scheduler is not None:
-        from higgsino_sim.grid.dask_pool import require_distributed
+        from higgsino_sim.grid.dask_pool import check_scheduler
 
-        require_distributed()
+        check_scheduler(args.scheduler)
     return GridOptions(tuple(points), out, template, seed=args.seed, workers=args.workers,
                        scheduler=args.scheduler, retries=retries, force=args.force)
 
@@ -398,9 +406,9 @@ def _cmd_grid(args: argparse.Namespace) -> int:
               f"{opts.directory / 'manifest.csv'}, no partial table left; rerun the same "
               "command to resume", file=sys.stderr)
         return 130
-    except KeyboardInterrupt:  # before any point started
-        print("hsim grid: interrupted before any point started; rerun the same command",
-              file=sys.stderr)
+    except KeyboardInterrupt:  # before the workers started, or during their clean-up
+        print(f"hsim grid: interrupted; {opts.directory / 'manifest.csv'} (if written) says "
+              "which points are complete; rerun the same command to resume", file=sys.stderr)
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -413,14 +421,17 @@ def _print_grid_summary(opts, summary) -> None:
 
     print(f"{'point':28s} {'status':7s} {'events':>9s} {'sigma(cut) [fb]':>16s} "
           f"{'sigma(NLO+NLL) [fb]':>20s}")
-    for r in summary.records:
+    in_grid = {e.point.name for e in summary.plan.entries}
+    for r in (r for r in summary.records if r.name in in_grid):
         cut = "" if r.sigma_cut_fb is None else f"{r.sigma_cut_fb:.5g}"
         tot = "" if r.sigma_nlo_nll_fb is None else f"{r.sigma_nlo_nll_fb:.5g}"
         print(f"{r.name:28s} {r.status:7s} {r.events:>9d} {cut:>16s} {tot:>20s}")
     n = len(summary.plan.entries)
     skipped = n - len(summary.plan.to_run)
+    kept = len(summary.records) - n
     print(f"{n} points: {len(summary.generated)} generated, {skipped} complete and verified "
-          f"(skipped), {len(summary.failed)} failed")
+          f"(skipped), {len(summary.failed)} failed"
+          + (f"; the manifest also lists {kept} points outside this grid" if kept else ""))
     if summary.generated:
         rate = summary.events_generated / max(summary.seconds, 1e-9)
         print(f"{format_count(summary.events_generated)} events in "

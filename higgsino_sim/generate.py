@@ -98,9 +98,10 @@ class GenerateOptions:
     command: str = ""
     #: SLHA file: masses (mass/dm/dm0 are then ignored), widths and BRs (higgsino_sim.slha)
     slha: Path | None = None
-    #: store the wall-clock timings in the table's metadata; ``hsim grid`` turns this off so
-    #: that a table depends only on its inputs, byte for byte (the timings go to its run log)
-    record_timing: bool = True
+    #: metadata that depends only on the inputs (``hsim grid``): no wall-clock timings (they
+    #: go to the grid's run log) and no local paths (the PDF member and the card are named
+    #: and identified by sha256), so the table is the same byte for byte on any machine
+    portable_metadata: bool = False
 
 
 @dataclass(slots=True)
@@ -484,6 +485,17 @@ def _weighted_pieces(sampler: _Sampler, n_trials: int,
     stats["sigma_generation_err_fb"] = math.sqrt(var)
 
 
+def pdf_metadata(pdf: PdfSet, portable: bool = False) -> dict[str, object]:
+    """The PDF entry of the run metadata: the member file's path, or (``portable``) its
+    file name and sha256, which identify it on any machine."""
+    from higgsino_sim.output import file_sha256
+
+    if not portable:
+        return {"name": pdf.name, "path": str(pdf.path), "alphas_mz": pdf.alphas_mz}
+    return {"name": pdf.name, "file": Path(pdf.path).name, "sha256": file_sha256(pdf.path),
+            "alphas_mz": pdf.alphas_mz}
+
+
 def run_generate(opts: GenerateOptions) -> GenerateResult:
     """Generate events and write them to ``opts.output`` (Parquet). See the module docs."""
     from higgsino_sim.output import EventWriter
@@ -548,7 +560,7 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
             "version": __version__,
             "command": opts.command,
             "seed": entropy,
-            "pdf": {"name": pdf.name, "path": str(pdf.path), "alphas_mz": pdf.alphas_mz},
+            "pdf": pdf_metadata(pdf, opts.portable_metadata),
             "sqrt_s_gev": opts.sqrt_s,
             "spectrum": spec.as_dict(),
             **({"slha": decays.slha} if decays.slha is not None else {}),
@@ -570,6 +582,8 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
             "bfield_t": bfield,
             "detector": None if card is None else {
                 **card.summary(),
+                **({"source_file": Path(card.source_file).name}
+                   if opts.portable_metadata else {}),
                 "lepton_overflow": int(det_counts[C_LEP_OVERFLOW]),
                 "track_overflow": int(det_counts[C_TRK_OVERFLOW]),
             },
@@ -580,7 +594,7 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
         meta["sum_of_weights_fb"] = writer.sum_of_weights
         meta["seconds"] = time.perf_counter() - t0
         meta["timing_seconds"] = timing
-        writer.finish(meta if opts.record_timing else
+        writer.finish(meta if not opts.portable_metadata else
                       {k: v for k, v in meta.items() if k not in ("seconds", "timing_seconds")})
     except BaseException:
         writer.abort()

@@ -8,8 +8,10 @@ interrupted run never leaves a file that looks complete.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -95,7 +97,10 @@ class EventWriter:
     def __init__(self, path: Path, tables: ProcessTables, channels: Sequence[str],
                  detector: bool = False) -> None:
         self.path = Path(path)
-        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.part")
+        # unique per writer, not only per process: Dask runs tasks as threads of one process,
+        # and a cancelled task may still write while a rerun writes the same table
+        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}"
+                                       ".part")
         self.tables = tables
         self.event_weight: float | None = None
         self.sum_of_weights = 0.0
@@ -201,20 +206,35 @@ class EventWriter:
             self.tmp.unlink(missing_ok=True)
 
 
+#: errno values of a directory fsync that the file system does not support (the data is
+#: on disk all the same; only the rename's durability is not guaranteed there)
+_FSYNC_UNSUPPORTED = frozenset(
+    getattr(errno, name) for name in ("EINVAL", "EBADF", "ENOTSUP", "EOPNOTSUPP", "ENOSYS")
+    if hasattr(errno, name)
+)
+
+
 def fsync_directory(directory: Path) -> None:
-    """Flush a directory entry (a rename) to disk; a no-op where directories cannot be
-    opened or synced (some network file systems: EINVAL, EBADF, EISDIR on non-POSIX)."""
-    try:
-        fd = os.open(directory if str(directory) else ".", os.O_RDONLY)
-    except OSError:
+    """Make a rename in ``directory`` durable (a no-op where directories cannot be synced)."""
+    if os.name == "nt":  # Windows cannot open a directory as a file
         return
+    fd = os.open(directory if str(directory) else ".", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         os.fsync(fd)
     except OSError as exc:
-        if exc.errno not in (errno.EINVAL, errno.EBADF, errno.EISDIR, errno.ENOTSUP):
+        if exc.errno not in _FSYNC_UNSUPPORTED:
             raise
     finally:
         os.close(fd)
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file (64 lower-case digits), read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, object]:

@@ -85,13 +85,32 @@ def disk_full_once(task: PointTask) -> PointOutcome:
     return run_point(task)
 
 
-def killed_once(task: PointTask) -> PointOutcome:
-    """The targeted point's first attempt kills its worker process (SIGKILL)."""
+def killed_mid_write_once(task: PointTask) -> PointOutcome:
+    """The targeted point's first attempt kills its worker (SIGKILL: no clean-up, like the
+    OOM killer) after the first row group is written, so a temporary table is left."""
+    from higgsino_sim import output
     from higgsino_sim.grid.worker import run_point
 
     if _targeted(task) and _first_time(task):
-        os.kill(os.getpid(), signal.SIGKILL)
+        original = output.EventWriter.write
+
+        def write(self, piece):  # noqa: ANN001, ANN202
+            original(self, piece)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        output.EventWriter.write = write
     return run_point(task)
+
+
+def vanishes_once(task: PointTask) -> PointOutcome:
+    """The targeted point's first table is not where the runner looks (as with a Dask
+    worker that does not share the grid directory)."""
+    from higgsino_sim.grid.worker import run_point
+
+    outcome = run_point(task)
+    if _targeted(task) and _first_time(task):
+        (Path(task.directory) / task.point.file).unlink()
+    return outcome
 
 
 def always_fails(task: PointTask) -> PointOutcome:

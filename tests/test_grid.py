@@ -245,7 +245,8 @@ def _run_with_fault(fn, directory: Path, monkeypatch: pytest.MonkeyPatch,
 
 @pytest.mark.parametrize(("fault", "message"), [
     (grid_faults.disk_full_once, "OSError: [Errno 28] No space left on device"),
-    (grid_faults.killed_once, "worker process died (killed by SIGKILL)"),
+    (grid_faults.killed_mid_write_once, "worker process died (killed by SIGKILL)"),
+    (grid_faults.vanishes_once, "the table written by the worker on"),
 ])
 def test_failed_attempt_is_retried(reference: Path, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch, fault, message: str
@@ -343,6 +344,8 @@ def test_second_run_in_the_same_directory_is_refused(tmp_path: Path,
     (["--mass", "100", "--dm", "1", "--retries", "-1"], "--retries"),
     (["--mass", "100", "--dm", "1", "--card", "no-such-card"], "no-such-card"),
     (["--mass", "100", "--dm", "1", "--min-recoil", "5"], "--min-recoil"),
+    (["--mass", "100", "--dm", "1", "--scheduler", "foo"], "not a scheduler address"),
+    (["--mass", "100", "--dm", "1", "--scheduler", "tcp://127.0.0.1:1"], "cannot connect"),
 ])
 def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
                       message: str) -> None:
@@ -409,3 +412,25 @@ def test_card_settings_do_not_depend_on_the_path_spelling(tmp_path: Path,
     assert settings[0]["card"] == "cms-phase1"
     shipped = grid_settings(replace(base, card="cms-phase1"), 7)
     assert shipped["card_sha256"] == settings[0]["card_sha256"]  # the same text, same hash
+
+
+def test_empty_out_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:  # argparse exits on a bad option value
+        main([*GRID, "--out", ""])
+    assert exc.value.code == 2
+    assert "--out: empty path" in capsys.readouterr().err
+
+
+def test_force_with_other_settings_removes_the_old_tables(reference: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    """The manifest describes every table in the directory: tables made with the old
+    settings are regenerated (in the new grid) or deleted (not left untracked)."""
+    out = _copy(reference, tmp_path / "forced")
+    assert main(["grid", "--mass", "100", "--dm", "1", "--events", "300", "--seed", "7",
+                 "--out", str(out), "--force"]) == 0  # no card now
+    assert "deleted or regenerated" in capsys.readouterr().out
+    _, records = read_manifest(out)  # type: ignore[misc]
+    assert list(records) == ["m100_dm1_dm0-2"]
+    assert records["m100_dm1_dm0-2"].card is None
+    assert sorted(p.name for p in out.glob("*.parquet")) == ["m100_dm1_dm0-2.parquet"]

@@ -12,18 +12,44 @@ generates them again (the same bytes: same seed).
 
 from __future__ import annotations
 
+import logging
+import socket
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from higgsino_sim.errors import UsageError
+from higgsino_sim.errors import HsimError, UsageError
 from higgsino_sim.grid.pool import Completion, one_line
+
+log = logging.getLogger(__name__)
 
 #: seconds to wait for the scheduler to answer
 CONNECT_TIMEOUT_SECONDS = 20
 #: polling step while waiting for finished tasks [s]
 POLL_SLEEP_SECONDS = 0.05
+
+
+def check_scheduler(address: str) -> None:
+    """Raise a one-line UsageError unless ``address`` names a Dask scheduler that accepts
+    connections (checked before the grid writes anything; a plain TCP connect, so no
+    half-built client is left behind)."""
+    require_distributed()
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    try:
+        scheme, location = parse_address(address, strict=False)  # no scheme: tcp
+        if scheme not in ("tcp", "tls"):
+            return  # inproc, ucx, ...: left to the client
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"--scheduler {address!r}: not a scheduler address like "
+                         f"tcp://HOST:8786 ({one_line(exc)})") from None
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_SECONDS).close()
+    except OSError as exc:
+        raise UsageError(f"--scheduler {address}: cannot connect ({one_line(exc)})") from None
 
 
 def require_distributed() -> None:
@@ -72,6 +98,9 @@ class DaskPool:
         """Attempts finished within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         while not self._done.has_ready():
+            if self.client.status not in ("running", "connecting"):
+                raise HsimError(f"lost the Dask scheduler ({self.client.status}); the "
+                                "manifest holds the finished points: rerun to resume")
             if not self._futures or time.monotonic() >= deadline:
                 return []
             time.sleep(POLL_SLEEP_SECONDS)
@@ -93,8 +122,12 @@ class DaskPool:
         return out
 
     def close(self, abort: bool = False) -> None:
-        """Cancel what is queued (``abort``) and disconnect."""
-        if abort and self._futures:
-            self.client.cancel(list(self._futures))
+        """Cancel what is queued (``abort``) and disconnect. With a lost scheduler there is
+        nothing to cancel: its errors are logged, not raised (the run is ending anyway)."""
+        try:
+            if abort and self._futures:
+                self.client.cancel(list(self._futures))
+            self.client.close()
+        except Exception as exc:  # noqa: BLE001 (closed client, scheduler gone)
+            log.warning("closing the Dask client: %s", one_line(exc))
         self._futures.clear()
-        self.client.close()

@@ -23,8 +23,6 @@ new file, never a torn one.
 from __future__ import annotations
 
 import csv
-import errno
-import hashlib
 import io
 import json
 import os
@@ -35,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from higgsino_sim.errors import UsageError
+from higgsino_sim.output import file_sha256, fsync_directory
 
 STATUSES = ("pending", "done", "failed")
 MANIFEST_JSON = "manifest.json"
@@ -42,18 +41,12 @@ MANIFEST_CSV = "manifest.csv"
 RUNLOG = "runlog.jsonl"
 MANIFEST_VERSION = 1
 
-#: Temporary files of the table writer (``.NAME.PID.part``) and of atomic_write_text
-#: (``.NAME.PID.tmp``).
-_STALE = re.compile(r"^\..+\.\d+\.(part|tmp)$")
+#: Temporary files of the grid's own files only (a grid directory may hold other files):
+#: point tables (``.NAME.parquet.PID-TOKEN.part``, output.EventWriter) and the manifest
+#: (``.manifest.json.PID.tmp``, atomic_write_text)
+_STALE = re.compile(r"^\.(m[0-9.]+_dm[0-9.]+_dm0-[0-9.]+\.parquet\.\d+(-[0-9a-f]+)?\.part"
+                    r"|manifest\.(json|csv)\.\d+\.tmp)$")
 
-_BLOCK = 1 << 20  # 1 MiB read blocks for file_sha256
-
-#: errno values of a directory fsync that the file system does not support (the data is
-#: on disk all the same; only the rename's durability is not guaranteed there).
-_FSYNC_UNSUPPORTED = frozenset(
-    getattr(errno, name) for name in ("EINVAL", "EBADF", "ENOTSUP", "EOPNOTSUPP", "ENOSYS")
-    if hasattr(errno, name)
-)
 
 _FIX = "delete it (and the tables) or rerun with --force"
 
@@ -186,20 +179,6 @@ def _sort_key(record: PointRecord) -> tuple[float, float, float, str]:
     return (float(record.mass_gev), float(record.dm_gev), float(record.dm0_gev), record.name)
 
 
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename in ``directory`` durable (no-op where directories cannot be synced)."""
-    if os.name == "nt":  # Windows cannot open a directory as a file
-        return
-    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    except OSError as exc:
-        if exc.errno not in _FSYNC_UNSUPPORTED:
-            raise
-    finally:
-        os.close(fd)
-
-
 def atomic_write_text(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` (UTF-8, no newline translation) atomically.
 
@@ -225,7 +204,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
 
 
 def _json_text(settings: Mapping[str, object], records: list[PointRecord]) -> str:
@@ -387,26 +366,6 @@ def read_manifest(directory: Path) -> tuple[dict[str, object], dict[str, PointRe
     return settings, records
 
 
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB blocks.
-
-    Parameters
-    ----------
-    path : Path
-        The file.
-
-    Returns
-    -------
-    str
-        64 lower-case hex digits.
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify(directory: Path, record: PointRecord) -> str | None:
     """Check a point's table against its manifest record.
 
@@ -475,9 +434,9 @@ def append_runlog(directory: Path, entry: Mapping[str, object]) -> None:
 def stale_parts(directory: Path) -> list[Path]:
     """Temporary files left in ``directory`` by interrupted runs.
 
-    Matches ``.NAME.PID.part`` (table writer, `higgsino_sim.formats.part_path`) and
-    ``.NAME.PID.tmp`` (`atomic_write_text`). The caller must make sure no live run is
-    writing them (the PID in the name is the writer's).
+    Matches only the grid's own files: ``.POINT.parquet.PID-TOKEN.part`` (the table writer,
+    `higgsino_sim.output.EventWriter`) and ``.manifest.json.PID.tmp`` / ``.manifest.csv.PID.tmp``
+    (`atomic_write_text`). The caller must make sure no live run is writing them.
 
     Parameters
     ----------

@@ -18,7 +18,9 @@ import fcntl
 import io
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -91,6 +93,8 @@ class GridPlan:
     entries: list[PlanEntry]
     kept: dict[str, PointRecord]  # records of points outside this grid, kept as they are
     notes: list[str] = field(default_factory=list)
+    #: tables of a manifest with other settings (--force): deleted, not left untracked
+    dropped: list[str] = field(default_factory=list)
 
     @property
     def to_run(self) -> list[PlanEntry]:
@@ -114,6 +118,8 @@ class GridSummary:
 def grid_settings(template: GenerateOptions, master_seed: int) -> dict[str, object]:
     """The grid-wide settings stored in the manifest; a rerun must match them exactly."""
     from higgsino_sim.cards import load_card
+    from higgsino_sim.generate import pdf_metadata
+    from higgsino_sim.pdf import load_pdf
 
     card = load_card(template.card) if template.card is not None else None
     return {
@@ -124,7 +130,7 @@ def grid_settings(template: GenerateOptions, master_seed: int) -> dict[str, obje
         "card_sha256": card.sha256 if card is not None else None,
         "sqrt_s_gev": template.sqrt_s,
         "processes": list(template.processes),
-        "pdf": template.pdf,
+        "pdf": pdf_metadata(load_pdf(template.pdf), portable=True),  # any path spelling
         "min_recoil_gev": template.min_recoil,
         "weighted": template.weighted,
         "br_preset": template.br_preset,
@@ -168,9 +174,11 @@ def make_plan(opts: GridOptions) -> GridPlan:
         raise UsageError(f"{opts.directory} holds a grid made with other settings ("
                          + "; ".join(diff) + "): use the same options, another --out, "
                          "or --force to regenerate every point")
+    dropped: list[str] = []
     if diff:
         notes.append(f"--force: settings changed ({'; '.join(diff)}); the {len(old_records)} "
-                     "old records are dropped")
+                     "tables made with the old settings are deleted or regenerated")
+        dropped = sorted(r.file for r in old_records.values())
         old_records = {}
     names = {p.name for p in opts.points}
     entries = []
@@ -197,7 +205,7 @@ def make_plan(opts: GridOptions) -> GridPlan:
     if kept:
         notes.append(f"{len(kept)} points of the manifest are not in this grid; their records "
                      "and tables are kept")
-    return GridPlan(master, settings, entries, kept, notes)
+    return GridPlan(master, settings, entries, kept, notes, dropped)
 
 
 def _benchmark() -> dict[str, Any]:
@@ -289,24 +297,33 @@ def run_grid(opts: GridOptions, *, progress: TextIO | None = sys.stderr,
         for part in stale_parts(directory):
             part.unlink(missing_ok=True)
             log(f"removed {part.name}, left by an interrupted run")
-        records = dict(plan.kept)
-        for e in plan.entries:
-            records[e.point.name] = e.record or _pending_record(e)
-        write_manifest(directory, plan.settings, records.values())
-        return _execute(opts, plan, records, progress, fn or run_point, log)
+        todo = plan.to_run
+        # connect / spawn before anything is written: a scheduler that cannot be reached
+        # leaves the directory as it was
+        pool, threads = make_pool(opts, len(todo), fn or run_point) if todo else (None, 1)
+        try:
+            for name in plan.dropped:
+                (directory / name).unlink(missing_ok=True)
+            records = dict(plan.kept)
+            for e in plan.entries:
+                records[e.point.name] = e.record or _pending_record(e)
+            write_manifest(directory, plan.settings, records.values())
+        except BaseException:
+            if pool is not None:
+                pool.close(abort=True)
+            raise
+        return _execute(opts, plan, records, progress, pool, threads)
 
 
 def _execute(opts: GridOptions, plan: GridPlan, records: dict[str, PointRecord],
-             progress: TextIO | None, fn: Callable[[PointTask], PointOutcome],
-             log: Callable[[str], None]) -> GridSummary:
+             progress: TextIO | None, pool: Pool | None, threads: int) -> GridSummary:
     directory = opts.directory
     todo = sorted(plan.to_run, key=lambda e: (-e.point.events, e.point))  # longest first
     summary = GridSummary(plan, [], [], [], 0, 0.0, 0)
     t0 = time.perf_counter()
-    if not todo:
+    if pool is None:
         summary.records = sorted(records.values(), key=_order)
         return summary
-    pool, threads = make_pool(opts, len(todo), fn)
     summary.workers = pool.n_workers
     bar = Progress(len(todo), sum(e.point.events for e in todo),
                    stream=progress if progress is not None else io.StringIO())  # None: silent
@@ -325,10 +342,13 @@ def _execute(opts: GridOptions, plan: GridPlan, records: dict[str, PointRecord],
             bar.update(len(summary.generated), summary.events_generated, len(summary.failed))
     except BaseException as exc:
         # Ctrl-C, SIGTERM, or a failure of the runner itself (the manifest cannot be
-        # written: full disk): stop the workers, so that they delete their temporary tables
-        pool.close(abort=True)
-        for part in stale_parts(directory):
-            part.unlink(missing_ok=True)
+        # written: full disk): stop the workers, so that they delete their temporary tables;
+        # a second Ctrl-C must not cut this short
+        with _signals_held():
+            pool.close(abort=True)
+            if opts.scheduler is None:  # Dask tasks may still be writing theirs
+                for part in stale_parts(directory):
+                    part.unlink(missing_ok=True)
         bar.close()
         if not isinstance(exc, KeyboardInterrupt):
             raise
@@ -347,6 +367,20 @@ def _execute(opts: GridOptions, plan: GridPlan, records: dict[str, PointRecord],
     return summary
 
 
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ignore SIGINT and SIGTERM inside the block (main thread only; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
 def _order(r: PointRecord) -> tuple[float, float, float]:
     return (r.mass_gev, r.dm_gev, r.dm0_gev)
 
@@ -357,6 +391,8 @@ def _finish(c: Completion, opts: GridOptions, plan: GridPlan, records: dict[str,
     task: PointTask = c.task
     name = task.point.name
     entry = {"point": name, "attempt": task.attempt}
+    if c.error is None and _visible(opts.directory, c.result) is not None:
+        c = Completion(task, None, _visible(opts.directory, c.result))
     if c.error is None:
         outcome: PointOutcome = c.result
         rec = records[name]
@@ -383,6 +419,18 @@ def _finish(c: Completion, opts: GridOptions, plan: GridPlan, records: dict[str,
     write_manifest(opts.directory, plan.settings, records.values())
     summary.failed.append(name)
     return 1
+
+
+def _visible(directory: Path, outcome: PointOutcome) -> str | None:
+    """None if the table the worker reports is here with the reported size; else why not
+    (a Dask worker that does not share the grid directory)."""
+    path = directory / str(outcome.fields["file"]) if "file" in outcome.fields else None
+    size = path.stat().st_size if path is not None and path.is_file() else None
+    if size == outcome.fields.get("bytes"):
+        return None
+    return (f"the table written by the worker on {outcome.host} is not in {directory} "
+            f"(found {size} bytes, worker wrote {outcome.fields.get('bytes')}): --out must be "
+            "on a file system the workers share")
 
 
 def manifest_path(directory: Path) -> Path:

@@ -2,9 +2,9 @@
 checksum it, and return the manifest fields (docs/grid.md).
 
 A point's table depends only on its task (coordinates, seed, the grid's options): the
-wall-clock timings are kept out of the file (``GenerateOptions.record_timing``) and returned
-here for the run log instead, so the same master seed gives byte-identical tables whichever
-worker ran the point.
+wall-clock timings and local paths are kept out of the file
+(``GenerateOptions.portable_metadata``; the timings are returned here for the run log), so
+the same master seed gives byte-identical tables whichever worker ran the point.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from higgsino_sim.generate import GenerateOptions, run_generate
 from higgsino_sim.grid.spec import GridPoint, canon
+from higgsino_sim.output import file_sha256
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +76,13 @@ def point_options(task: PointTask) -> GenerateOptions:
     p = task.point
     opts = replace(task.options, mass=p.mass, dm=p.dm, dm0=p.dm0, n_events=p.events,
                    seed=task.seed, output=Path(task.directory) / p.file, threads=task.threads,
-                   slha=None, record_timing=False)
+                   slha=None, portable_metadata=True)
     return replace(opts, command=generate_command(opts))
 
 
 def run_point(task: PointTask) -> PointOutcome:
     """Generate ``task``'s table (atomically: complete under its final name or absent) and
     return its manifest fields, including the file's sha256 and size."""
-    from higgsino_sim.grid.manifest import file_sha256
-
     t0 = time.perf_counter()
     opts = point_options(task)
     res = run_generate(opts)
@@ -107,6 +106,7 @@ def run_point(task: PointTask) -> PointOutcome:
         "card": det["name"] if det else None,  # type: ignore[index]
         "card_sha256": det["sha256"] if det else None,  # type: ignore[index]
         "version": md["version"],
+        "file": path.name,
         "sha256": file_sha256(path),
         "bytes": path.stat().st_size,
         "error": None,

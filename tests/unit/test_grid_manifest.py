@@ -385,20 +385,34 @@ def test_append_runlog(tmp_path: Path) -> None:
 
 
 def test_stale_parts(tmp_path: Path) -> None:
-    names = [".m1_dm1.parquet.123.part", "m1_dm1.parquet", ".hidden",
-             ".manifest.json.4567.tmp", ".m1_dm1.parquet.part", "x.123.part",
-             ".a.b.12x.part"]
+    """Only the grid's own temporary files: point tables and manifests."""
+    names = [".m1_dm1_dm0-2.parquet.123.part", ".m1_dm1_dm0-2.parquet.123-0af3.part",
+             "m1_dm1_dm0-2.parquet", ".hidden", ".manifest.json.4567.tmp",
+             ".manifest.csv.12.tmp", ".m1_dm1_dm0-2.parquet.part", "x.123.part",
+             ".a.b.12x.part", ".other.parquet.123.part", ".notes.txt.55.tmp"]
     for name in names:
         (tmp_path / name).write_bytes(b"")
-    (tmp_path / ".dir.1.part").mkdir()
-    assert stale_parts(tmp_path) == [tmp_path / ".m1_dm1.parquet.123.part",
-                                     tmp_path / ".manifest.json.4567.tmp"]
+    (tmp_path / ".m2_dm1_dm0-2.parquet.1.part").mkdir()
+    assert stale_parts(tmp_path) == sorted(
+        tmp_path / n for n in (".m1_dm1_dm0-2.parquet.123.part",
+                               ".m1_dm1_dm0-2.parquet.123-0af3.part",
+                               ".manifest.json.4567.tmp", ".manifest.csv.12.tmp"))
     assert stale_parts(tmp_path / "nonexistent") == []
 
 
 def test_stale_parts_matches_table_writer_names(tmp_path: Path) -> None:
-    from higgsino_sim.formats import part_path
+    from higgsino_sim.output import EventWriter
+    from higgsino_sim.processes import build_subprocess, pack
+    from higgsino_sim.spectrum import higgsino_spectrum
 
-    part = part_path(tmp_path / "m115_dm1.5_dm0-3.parquet")
-    part.write_bytes(b"")
-    assert stale_parts(tmp_path) == [part]
+    tables = pack((build_subprocess("n2_n1", higgsino_spectrum(115.0, 1.5)),))
+    writers = [EventWriter(tmp_path / "m115_dm1.5_dm0-3.parquet", tables, ["chi20:x"])
+               for _ in range(2)]
+    try:
+        # two writers of one table in one process (Dask threads) never share a part file
+        assert writers[0].tmp != writers[1].tmp
+        assert stale_parts(tmp_path) == sorted(w.tmp for w in writers)
+    finally:
+        for w in writers:
+            w.abort()
+    assert stale_parts(tmp_path) == []
