@@ -414,6 +414,13 @@ def _toml_keys(entry: dict[str, object], allowed: frozenset[str], where: str) ->
             raise UsageError(f"{where}: missing key {k!r}")
 
 
+def _entry_events(entry: dict[str, object], keys: frozenset[str], where: str,
+                  default: int) -> int:
+    """Check the keys of a [[scan]] or [[point]] table; its events, or ``default``."""
+    _toml_keys(entry, keys, where)
+    return _check_events(entry["events"], f"{where}: events") if "events" in entry else default
+
+
 def grid_from_toml(path: Path, events: int) -> list[GridPoint]:
     """Grid described by a TOML file (``hsim grid --points FILE``).
 
@@ -483,8 +490,7 @@ def grid_from_toml(path: Path, events: int) -> list[GridPoint]:
     found: list[tuple[GridPoint, str]] = []
     for i, entry in enumerate(scans, start=1):
         where = f"{prefix}scan {i}"
-        _toml_keys(entry, _TOML_SCAN_KEYS, where)
-        n_ev = _check_events(entry["events"], f"{where}: events") if "events" in entry else events
+        n_ev = _entry_events(entry, _TOML_SCAN_KEYS, where, events)
         masses = _toml_values(entry["mass"], f"{where}: mass")
         dms = _toml_values(entry["dm"], f"{where}: dm")
         dm0s = _toml_values(entry["dm0"], f"{where}: dm0") if "dm0" in entry else None
@@ -493,8 +499,7 @@ def grid_from_toml(path: Path, events: int) -> list[GridPoint]:
             raise UsageError(f"{prefix}more than {MAX_GRID_POINTS} grid points; split the grid")
     for i, entry in enumerate(singles, start=1):
         where = f"{prefix}point {i}"
-        _toml_keys(entry, _TOML_POINT_KEYS, where)
-        n_ev = _check_events(entry["events"], f"{where}: events") if "events" in entry else events
+        n_ev = _entry_events(entry, _TOML_POINT_KEYS, where, events)
         m = _toml_number(entry["mass"], f"{where}: mass")
         d = _toml_number(entry["dm"], f"{where}: dm")
         d0 = _toml_number(entry["dm0"], f"{where}: dm0") if "dm0" in entry else 2.0 * d
