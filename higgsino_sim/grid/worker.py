@@ -48,19 +48,26 @@ class PointOutcome:
     pid: int
 
 
+def _portable(name_or_path: str) -> str:
+    """A card or PDF argument without its directory: the table must not depend on where
+    the file is installed (the manifest identifies the file by sha256)."""
+    return Path(name_or_path).name if os.sep in name_or_path else name_or_path
+
+
 def generate_command(opts: GenerateOptions) -> str:
-    """The `hsim generate` command that makes the same events as ``opts`` on its own."""
+    """The `hsim generate` command that makes the same events as ``opts`` on its own (file
+    arguments by file name: run it where the card and PDF files are)."""
     args = ["hsim", "generate", "--mass", canon(opts.mass), "--dm", canon(opts.dm)]
     if opts.dm0 is not None:
         args += ["--dm0", canon(opts.dm0)]
     args += ["--events", str(opts.n_events), "--seed", str(opts.seed),
              "--sqrt-s", f"{opts.sqrt_s:g}", "--processes", ",".join(opts.processes),
-             "--pdf", opts.pdf, "--min-recoil", f"{opts.min_recoil:g}",
+             "--pdf", _portable(opts.pdf), "--min-recoil", f"{opts.min_recoil:g}",
              "--br-preset", opts.br_preset, "--chunk-events", str(opts.chunk_events)]
     for br in opts.br:
         args += ["--br", br]
     if opts.card is not None:
-        args += ["--card", str(opts.card)]
+        args += ["--card", _portable(str(opts.card))]
     if opts.bfield is not None:
         args += ["--bfield", f"{opts.bfield:g}"]
     if opts.weighted:
