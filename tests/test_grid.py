@@ -434,3 +434,22 @@ def test_force_with_other_settings_removes_the_old_tables(reference: Path, tmp_p
     assert list(records) == ["m100_dm1_dm0-2"]
     assert records["m100_dm1_dm0-2"].card is None
     assert sorted(p.name for p in out.glob("*.parquet")) == ["m100_dm1_dm0-2.parquet"]
+
+
+@pytest.mark.slow
+def test_tables_do_not_depend_on_where_the_card_is(tmp_path: Path) -> None:
+    """The same card file in two directories: the same table bytes (portable metadata)."""
+    from higgsino_sim.cards import card_text
+
+    outs = []
+    for where in ("a", "b/c"):
+        card = tmp_path / where / "card.toml"
+        card.parent.mkdir(parents=True)
+        card.write_text(card_text("cms-phase1"))
+        outs.append(tmp_path / f"grid-{where.replace('/', '-')}")
+        assert main(["grid", "--mass", "100", "--dm", "1", "--events", "300", "--seed", "7",
+                     "--card", str(card), "--workers", "1", "--out", str(outs[-1])]) == 0
+    assert _contents(outs[0]) == _contents(outs[1])
+    stored = json.loads(pq.read_metadata(outs[0] / "m100_dm1_dm0-2.parquet").metadata[
+        b"higgsino_sim"])
+    assert str(tmp_path) not in json.dumps(stored)  # no local path anywhere
