@@ -282,6 +282,8 @@ class _Sampler:
         # counters per generation block, summed over the blocks the output used: blocks are
         # computed ahead in batches, and a batch may still be running when the output is full
         self.block_counters: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # wall time [s] of (hard process, decays, detector) per generation block (profile)
+        self.block_seconds: dict[int, tuple[float, float, float]] = {}
         self.n_counters = N_COUNTERS
         self.blocks_used = 0
         self._lock = threading.Lock()
@@ -321,17 +323,22 @@ class _Sampler:
         detector card, each step on its own stream."""
         from higgsino_sim.kernels.hard_process import F_J, I_IDJ
 
+        t0 = time.perf_counter()
         leg_pdg, leg_mom = legs(self.leg_order, f, i)
         out = self.decays.decay(block_rng(self.entropy, PHASE_DECAY, index), leg_pdg, leg_mom,
                                 self.bfield)
+        t1 = time.perf_counter()
         if self.card is None:
             reco = Reco(np.empty((f.shape[0], 0)), np.empty((f.shape[0], 0), dtype=np.int64),
                         np.zeros(self.n_counters, dtype=np.int64))
         else:
             reco = respond(self.card, block_rng(self.entropy, PHASE_DETECTOR, index),
                            i[:, I_IDJ], f[:, F_J : F_J + 4], out.slot_i, out.slot_f)
+        t2 = time.perf_counter()
         with self._lock:
             self.block_counters[index] = (out.counters.copy(), reco.counters.copy())
+            hard = self.block_seconds.get(index, (0.0, 0.0, 0.0))[0]
+            self.block_seconds[index] = (hard, t1 - t0, t2 - t1)
         return Piece(f, i, leg_pdg, leg_mom, out.leg_f, out.leg_i, out.slot_i, out.slot_f,
                      reco.f, reco.i)
 
@@ -347,8 +354,21 @@ class _Sampler:
         return dec, det
 
     def generation_block(self, index: int, w_max: float):
+        t0 = time.perf_counter()
         out_f, out_i, trial_w, trial_p, bins = self.block(PHASE_GENERATION, index, w_max)
+        with self._lock:
+            self.block_seconds[index] = (time.perf_counter() - t0, 0.0, 0.0)
         return self.decay(index, out_f, out_i), trial_w, trial_p, bins
+
+    def stage_seconds(self) -> dict[str, float]:
+        """Wall time [s] of the hard process, decays and detector summed over the generation
+        blocks the output used (thread time: with several threads it exceeds the wall time)."""
+        with self._lock:
+            used = [self.block_seconds[b] for b in range(self.blocks_used)
+                    if b in self.block_seconds]
+        total = np.sum(used, axis=0) if used else np.zeros(3)
+        return {"hard_process": float(total[0]), "decays": float(total[1]),
+                "detector": float(total[2])}
 
     def blocks(self, phase: int, w_max: float) -> Iterator[tuple]:
         """Blocks 0, 1, 2, ... of ``phase`` in order, computed ``n_threads`` at a time
@@ -418,20 +438,29 @@ def _integrate(sampler: _Sampler, n_proc: int) -> _Integration:
     )
 
 
-def _rechunk(pieces: Iterator[Piece], chunk: int) -> Iterator[Piece]:
-    """Re-cut a stream of event pieces into chunks of ``chunk`` rows."""
+def _rechunk(pieces: Iterator[Piece], chunk: int,
+             seconds: dict[str, float] | None = None) -> Iterator[Piece]:
+    """Re-cut a stream of event pieces into chunks of ``chunk`` rows (the copying time is
+    added to ``seconds["rechunk"]``)."""
+    seconds = {} if seconds is None else seconds
+    seconds.setdefault("rechunk", 0.0)
     buf: list[Piece] = []
     n = 0
     for piece in pieces:
         buf.append(piece)
         n += piece.f.shape[0]
         while n >= chunk:
+            t0 = time.perf_counter()
             whole = Piece(*(np.concatenate(cols) for cols in zip(*buf, strict=True)))
-            yield whole.head(chunk)
             buf = [Piece(*(a[chunk:] for a in whole))]
+            seconds["rechunk"] += time.perf_counter() - t0
+            yield whole.head(chunk)
             n -= chunk
     if n:
-        yield Piece(*(np.concatenate(cols) for cols in zip(*buf, strict=True)))
+        t0 = time.perf_counter()
+        whole = Piece(*(np.concatenate(cols) for cols in zip(*buf, strict=True)))
+        seconds["rechunk"] += time.perf_counter() - t0
+        yield whole
 
 
 def _unweighted_pieces(sampler: _Sampler, w_max: float, n_events: int,
@@ -518,13 +547,14 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
     writer = EventWriter(Path(opts.output), tables, dtab.labels, detector=card is not None)
     stats: dict[str, float] = {}
     per_process: dict[str, dict[str, float]] = {}
+    copy_seconds: dict[str, float] = {}
     try:
         t1 = time.perf_counter()
         sampler.adapt()
         timing["adaptation"] = time.perf_counter() - t1
         if opts.weighted:
             pieces = _weighted_pieces(sampler, opts.n_events, stats)
-            for piece in _rechunk(pieces, opts.chunk_events):
+            for piece in _rechunk(pieces, opts.chunk_events, copy_seconds):
                 writer.write(piece)
             sigma_norm = stats["sigma_generation_fb"]
             sigma_norm_err = stats["sigma_generation_err_fb"]
@@ -537,7 +567,7 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
             sigma_norm, sigma_norm_err = integ.total, integ.total_err
             writer.event_weight = sigma_norm / opts.n_events
             pieces = _unweighted_pieces(sampler, integ.w_max, opts.n_events, stats)
-            for piece in _rechunk(pieces, opts.chunk_events):
+            for piece in _rechunk(pieces, opts.chunk_events, copy_seconds):
                 writer.write(piece)
             timing["generation_and_write"] = time.perf_counter() - t1
             for k, r in enumerate(xs):
@@ -593,6 +623,8 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
         }
         meta["sum_of_weights_fb"] = writer.sum_of_weights
         meta["seconds"] = time.perf_counter() - t0
+        # where the generation time goes (thread time per stage; docs/performance.md)
+        timing["stages"] = {**sampler.stage_seconds(), **copy_seconds, **writer.seconds}
         meta["timing_seconds"] = timing
         writer.finish(meta if not opts.portable_metadata else
                       {k: v for k, v in meta.items() if k not in ("seconds", "timing_seconds")})

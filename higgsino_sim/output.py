@@ -11,6 +11,7 @@ import errno
 import hashlib
 import json
 import os
+import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -105,6 +106,8 @@ class EventWriter:
         self.event_weight: float | None = None
         self.sum_of_weights = 0.0
         self.n_events = 0
+        #: wall time [s] spent building Arrow columns and encoding + writing Parquet (profile)
+        self.seconds = {"arrow_columns": 0.0, "parquet_write": 0.0}
         self._schema = schema(detector)
         self._reco_names = column_names() if detector else ([], [])
         self._reco_int_dtypes = [self._schema.field(name).type.to_pandas_dtype()
@@ -130,6 +133,7 @@ class EventWriter:
         from higgsino_sim.kernels import decays as kd
         from higgsino_sim.kernels import hard_process as hp
 
+        t0 = time.perf_counter()
         f, i = piece.f, piece.i
         p = i[:, hp.I_PROC]
         mom_a = piece.leg_mom[:, 0]
@@ -182,7 +186,10 @@ class EventWriter:
         for c, (name, dtype) in enumerate(zip(names_i, self._reco_int_dtypes, strict=True)):
             cols[name] = piece.reco_i[:, c].astype(dtype)
         table = pa.Table.from_pydict(cols, schema=self._schema)
+        t1 = time.perf_counter()
         self._writer.write_table(table)
+        self.seconds["arrow_columns"] += t1 - t0
+        self.seconds["parquet_write"] += time.perf_counter() - t1
         # cumsum accumulates sequentially: the total is identical for any chunking
         self.sum_of_weights = float(np.cumsum(np.r_[self.sum_of_weights, weight])[-1])
         self.n_events += f.shape[0]
