@@ -16,6 +16,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -168,9 +170,13 @@ def test_dry_run_reports_damage_and_new_points_and_writes_nothing(
     assert not fresh.exists()
 
 
-def _wait_for(predicate, timeout: float, what: str) -> None:
+def _wait_for(predicate, timeout: float, what: str,
+              proc: subprocess.Popen[str] | None = None) -> None:
     t0 = time.monotonic()
     while not predicate():
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the process ended (exit {proc.returncode}) before {what}: "
+                                 f"{proc.communicate()[1]}")
         if time.monotonic() - t0 > timeout:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
@@ -184,10 +190,21 @@ def _done_points(directory: Path) -> int:
     return 0 if found is None else sum(r.status == "done" for r in found[1].values())
 
 
-def _start(out: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "higgsino_sim", *GRID, "--out", str(out),
+@contextmanager
+def _started(out: Path) -> Iterator[subprocess.Popen[str]]:
+    """`hsim grid` in its own process group. The working directory is never the repository
+    root, whose source folder would shadow the installed package. The process is reaped
+    whatever the test does (a live Popen fails a later test with a ResourceWarning)."""
+    proc = subprocess.Popen([sys.executable, "-m", "higgsino_sim", *GRID, "--out", str(out),
                              "--workers", "1"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            cwd=out.parent)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
 
 
 def _assert_consistent(out: Path) -> None:
@@ -205,10 +222,10 @@ def test_ctrl_c_midway_then_resume(reference: Path, tmp_path: Path) -> None:
     """SIGINT to the whole process group, as Ctrl-C in a terminal sends it, while the
     second of four points is being written by the only worker."""
     out = tmp_path / "sigint"
-    proc = _start(out)
-    _wait_for(lambda: _done_points(out) >= 1, 120, "the first point")
-    os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    with _started(out) as proc:
+        _wait_for(lambda: _done_points(out) >= 1, 120, "the first point", proc)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert err.strip().splitlines()[-1].startswith("hsim grid: interrupted;")
     assert "Traceback" not in err
@@ -224,11 +241,11 @@ def test_killed_run_then_resume(reference: Path, tmp_path: Path) -> None:
     exits; the rerun regenerates whatever the manifest does not record as done."""
     psutil = pytest.importorskip("psutil")
     out = tmp_path / "sigkill"
-    proc = _start(out)
-    _wait_for(lambda: _done_points(out) >= 1, 120, "the first point")
-    children = psutil.Process(proc.pid).children(recursive=True)
-    proc.kill()
-    proc.communicate(timeout=30)
+    with _started(out) as proc:
+        _wait_for(lambda: _done_points(out) >= 1, 120, "the first point", proc)
+        children = psutil.Process(proc.pid).children(recursive=True)
+        proc.kill()
+        proc.communicate(timeout=30)
     psutil.wait_procs(children, timeout=120)
     assert _done_points(out) < 4
     assert main([*GRID, "--out", str(out)]) == 0
