@@ -13,9 +13,16 @@ Reports, on this machine:
 * end to end with ``--card cms-phase1`` (hard process + decays + detector + Parquet), one
   thread and all cores;
 * the JIT warm-up: wall time of a small run with a cold numba cache and with a warm one;
-* the peak resident memory of a large run (streaming keeps it flat in the number of events).
+* the peak resident memory of a large run (streaming keeps it flat in the number of events);
+* Pythia 8 (``pythia8mc``) generating the same process at the same spectrum in the same
+  run (``benchmarks/pythia_rate.py``): hard process only, and with the parton shower; and
+  the ratios of hsim's one-thread end-to-end rate (with the cms-phase1 card) to both;
+* where the time goes: thread time per stage of the one-thread runs (hard process, decays,
+  detector, re-chunking copies, Arrow columns, Parquet encoding and writing), from the
+  run's ``timing_seconds.stages`` metadata.
 
 Usage: python benchmarks/run.py [--quick] [--events N] [--big-events N] [--decay-events N]
+       [--pythia-events N]
 """
 
 from __future__ import annotations
@@ -53,6 +60,14 @@ LABELS = {
                                              "thread",
     "card_unweighted_events_per_s_all_cores": "end to end with --card cms-phase1, events/s, "
                                               "all cores",
+    "pythia_hard_process_events_per_s_one_core": "Pythia 8, same process and spectrum, hard "
+                                                 "process (+ chi decays) only, events/s",
+    "pythia_shower_events_per_s_one_core": "Pythia 8, with parton shower, MPI and "
+                                           "hadronisation, events/s",
+    "hsim_card_over_pythia_hard_process": "ratio: hsim end to end with cms-phase1 (one thread) "
+                                          "/ Pythia hard process",
+    "hsim_card_over_pythia_shower": "ratio: hsim end to end with cms-phase1 / Pythia with "
+                                    "shower",
 }
 
 
@@ -158,10 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--big-events", type=int, default=10_000_000)
     ap.add_argument("--decay-events", type=int, default=200_000,
                     help="events per timed decay_block call")
+    ap.add_argument("--pythia-events", type=int, default=20_000,
+                    help="Pythia 8 events, hard process only (a tenth with the shower)")
     ap.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     args = ap.parse_args(argv)
     if args.quick:
         args.events, args.big_events, args.decay_events = 2_000, 4_000, 2_000
+        args.pythia_events = 200
     results: dict[str, object] = {"cores": os.cpu_count(),
                                   "load_average_at_start": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory() as tmp:
@@ -189,13 +207,35 @@ def main(argv: list[str] | None = None) -> int:
                 results[f"{prefix}unweighted_events_per_s_{key}"] = round(args.events / gen)
                 results[f"{prefix}unweighting_efficiency_{key}"] = md["unweighting_efficiency"]
                 results[f"{prefix}wall_s_{key}"] = round(wall, 1)
+                if threads == 1:  # the profile: thread time per stage (timing_seconds.stages)
+                    stages = md["timing_seconds"]["stages"]  # type: ignore[index]
+                    results[f"{prefix}stage_us_per_event_one_core"] = {
+                        k: round(1e6 * v / args.events, 3) for k, v in stages.items()}
         _, _, rss = _run(["-n", str(args.big_events), "-o", str(Path(tmp) / "b.parquet")], env)
         results[f"peak_rss_mib_{args.big_events}_events"] = round(rss)
+    # Pythia 8 on the same process and spectrum, on this machine, in this run
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import pythia_rate
+
+    for shower, key in ((False, "hard_process"), (True, "shower")):
+        n = args.pythia_events if not shower else max(args.pythia_events // 10, 20)
+        rate = pythia_rate.pythia_rate(MASS, DM, n, shower=shower)["events_per_s"]
+        results[f"pythia_{key}_events_per_s_one_core"] = round(rate)  # type: ignore[arg-type]
+        results[f"hsim_card_over_pythia_{key}"] = round(
+            results["card_unweighted_events_per_s_one_core"] / rate, 2)  # type: ignore[operator]
     results["decay_share_of_end_to_end_one_core"] = round(
         results["unweighted_events_per_s_one_core"]  # type: ignore[operator]
         / results["decay_events_per_s_one_core"], 3)  # type: ignore[operator]
     for key, label in LABELS.items():
         print(f"{label}: {results[key]}", file=sys.stderr)
+    for prefix, what in (("", "no card"), ("card_", "--card cms-phase1")):
+        stages = results[f"{prefix}stage_us_per_event_one_core"]
+        total = sum(stages.values())  # type: ignore[union-attr]
+        print(f"where the time goes, one thread, {what} (us per event, events/s, share):",
+              file=sys.stderr)
+        for name, us in stages.items():  # type: ignore[union-attr]
+            rate = f"{1e6 / us:12,.0f}" if us > 0 else f"{'-':>12s}"
+            print(f"  {name:15s} {us:8.3f} {rate} {100 * us / total:6.1f} %", file=sys.stderr)
     text = json.dumps(results, indent=2)
     print(text)
     if args.json:
