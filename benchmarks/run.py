@@ -18,8 +18,8 @@ Reports, on this machine:
   run (``benchmarks/pythia_rate.py``): hard process only, and with the parton shower; and
   the ratios of hsim's one-thread end-to-end rate (with the cms-phase1 card) to both;
 * where the time goes: thread time per stage of the one-thread runs (hard process, decays,
-  detector, re-chunking copies, Arrow columns, Parquet encoding and writing), from the
-  run's ``timing_seconds.stages`` metadata.
+  detector, Arrow columns, Parquet encoding and writing), from the run's
+  ``timing_seconds.stages`` metadata.
 
 Usage: python benchmarks/run.py [--quick] [--events N] [--big-events N] [--decay-events N]
        [--pythia-events N]

@@ -438,31 +438,6 @@ def _integrate(sampler: _Sampler, n_proc: int) -> _Integration:
     )
 
 
-def _rechunk(pieces: Iterator[Piece], chunk: int,
-             seconds: dict[str, float] | None = None) -> Iterator[Piece]:
-    """Re-cut a stream of event pieces into chunks of ``chunk`` rows (the copying time is
-    added to ``seconds["rechunk"]``)."""
-    seconds = {} if seconds is None else seconds
-    seconds.setdefault("rechunk", 0.0)
-    buf: list[Piece] = []
-    n = 0
-    for piece in pieces:
-        buf.append(piece)
-        n += piece.f.shape[0]
-        while n >= chunk:
-            t0 = time.perf_counter()
-            whole = Piece(*(np.concatenate(cols) for cols in zip(*buf, strict=True)))
-            buf = [Piece(*(a[chunk:] for a in whole))]
-            seconds["rechunk"] += time.perf_counter() - t0
-            yield whole.head(chunk)
-            n -= chunk
-    if n:
-        t0 = time.perf_counter()
-        whole = Piece(*(np.concatenate(cols) for cols in zip(*buf, strict=True)))
-        seconds["rechunk"] += time.perf_counter() - t0
-        yield whole
-
-
 def _unweighted_pieces(sampler: _Sampler, w_max: float, n_events: int,
                        stats: dict[str, float]) -> Iterator[Piece]:
     """Accepted events in block order until ``n_events``; weights set later by the writer."""
@@ -544,17 +519,17 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
     dtab = kernel_tables(decays)
     timing["decay_tables"] = time.perf_counter() - t1
     sampler = _Sampler(tables, pdf, opts, proc_prob, kfac, entropy, dtab, card, bfield)
-    writer = EventWriter(Path(opts.output), tables, dtab.labels, detector=card is not None)
+    writer = EventWriter(Path(opts.output), tables, dtab.labels, detector=card is not None,
+                         row_group=opts.chunk_events)
     stats: dict[str, float] = {}
     per_process: dict[str, dict[str, float]] = {}
-    copy_seconds: dict[str, float] = {}
     try:
         t1 = time.perf_counter()
         sampler.adapt()
         timing["adaptation"] = time.perf_counter() - t1
         if opts.weighted:
             pieces = _weighted_pieces(sampler, opts.n_events, stats)
-            for piece in _rechunk(pieces, opts.chunk_events, copy_seconds):
+            for piece in pieces:  # the writer groups them into row groups
                 writer.write(piece)
             sigma_norm = stats["sigma_generation_fb"]
             sigma_norm_err = stats["sigma_generation_err_fb"]
@@ -567,7 +542,7 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
             sigma_norm, sigma_norm_err = integ.total, integ.total_err
             writer.event_weight = sigma_norm / opts.n_events
             pieces = _unweighted_pieces(sampler, integ.w_max, opts.n_events, stats)
-            for piece in _rechunk(pieces, opts.chunk_events, copy_seconds):
+            for piece in pieces:  # the writer groups them into row groups
                 writer.write(piece)
             timing["generation_and_write"] = time.perf_counter() - t1
             for k, r in enumerate(xs):
@@ -624,7 +599,8 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
         meta["sum_of_weights_fb"] = writer.sum_of_weights
         meta["seconds"] = time.perf_counter() - t0
         # where the generation time goes (thread time per stage; docs/performance.md)
-        timing["stages"] = {**sampler.stage_seconds(), **copy_seconds, **writer.seconds}
+        writer.flush()
+        timing["stages"] = {**sampler.stage_seconds(), **writer.seconds}
         meta["timing_seconds"] = timing
         writer.finish(meta if not opts.portable_metadata else
                       {k: v for k, v in meta.items() if k not in ("seconds", "timing_seconds")})

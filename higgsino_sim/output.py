@@ -93,10 +93,13 @@ class EventWriter:
         Decay channel labels ``STATE:CHANNEL`` indexed by the kernel's channel index.
     detector : bool
         Whether the pieces carry reconstructed objects (a card was used).
+    row_group : int, optional
+        Events per Parquet row group: pieces are buffered as Arrow columns (no copy) and
+        written ``row_group`` rows at a time. None: each piece is one row group.
     """
 
     def __init__(self, path: Path, tables: ProcessTables, channels: Sequence[str],
-                 detector: bool = False) -> None:
+                 detector: bool = False, row_group: int | None = None) -> None:
         self.path = Path(path)
         # unique per writer, not only per process: Dask runs tasks as threads of one process,
         # and a cancelled task may still write while a rerun writes the same table
@@ -108,6 +111,9 @@ class EventWriter:
         self.n_events = 0
         #: wall time [s] spent building Arrow columns and encoding + writing Parquet (profile)
         self.seconds = {"arrow_columns": 0.0, "parquet_write": 0.0}
+        self.row_group = row_group
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
         self._schema = schema(detector)
         self._reco_names = column_names() if detector else ([], [])
         self._reco_int_dtypes = [self._schema.field(name).type.to_pandas_dtype()
@@ -186,16 +192,35 @@ class EventWriter:
         for c, (name, dtype) in enumerate(zip(names_i, self._reco_int_dtypes, strict=True)):
             cols[name] = piece.reco_i[:, c].astype(dtype)
         table = pa.Table.from_pydict(cols, schema=self._schema)
-        t1 = time.perf_counter()
-        self._writer.write_table(table)
-        self.seconds["arrow_columns"] += t1 - t0
-        self.seconds["parquet_write"] += time.perf_counter() - t1
+        self.seconds["arrow_columns"] += time.perf_counter() - t0
+        if self.row_group is None:
+            self._write_row_group(table)
+        else:
+            self._pending.append(table)
+            self._pending_rows += table.num_rows
+            while self._pending_rows >= self.row_group:
+                whole = pa.concat_tables(self._pending)  # chunked columns: no copy
+                self._write_row_group(whole.slice(0, self.row_group))
+                self._pending = [whole.slice(self.row_group)]
+                self._pending_rows -= self.row_group
         # cumsum accumulates sequentially: the total is identical for any chunking
         self.sum_of_weights = float(np.cumsum(np.r_[self.sum_of_weights, weight])[-1])
         self.n_events += f.shape[0]
 
+    def _write_row_group(self, table: pa.Table) -> None:
+        t0 = time.perf_counter()
+        self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
+        self.seconds["parquet_write"] += time.perf_counter() - t0
+
+    def flush(self) -> None:
+        """Write the buffered events (the last, shorter row group)."""
+        if self._pending_rows:
+            self._write_row_group(pa.concat_tables(self._pending))
+        self._pending, self._pending_rows = [], 0
+
     def finish(self, metadata: dict[str, object]) -> None:
         """Store the run metadata in the footer, flush, and rename to the final name."""
+        self.flush()
         metadata = dict(metadata, sum_of_weights_fb=self.sum_of_weights,
                         n_events=self.n_events)
         self._writer.add_key_value_metadata({METADATA_KEY: json.dumps(metadata)})

@@ -49,8 +49,12 @@ def square_or_die(x: int) -> int:
 
 
 def slow_square(x: int) -> int:
-    """Sleep x seconds first (a long task for the abort test)."""
-    time.sleep(x)
+    """Sleep x seconds first (a long task for the abort test), in short sleeps like the
+    generator's short kernel calls: a signal that lands just before a long blocking call
+    would only be handled when that call returns (Python runs handlers between calls)."""
+    end = time.monotonic() + x
+    while time.monotonic() < end:
+        time.sleep(0.05)
     return x * x
 
 
@@ -61,27 +65,26 @@ def square_or_raise(x: int) -> int:
 
 
 def disk_full_once(task: PointTask) -> PointOutcome:
-    """The targeted point's first attempt fails inside the generator's writer after its
-    first row group, as on a full disk (ENOSPC); the real abort path removes the part."""
+    """The targeted point's first attempt fails inside the table writer after its first row
+    group, as on a full disk (ENOSPC); the real abort path removes the part."""
+    from higgsino_sim import output
     from higgsino_sim.grid.worker import run_point
 
     if _targeted(task) and _first_time(task):
-        from higgsino_sim import output
-
-        original = output.EventWriter.write
+        original = output.EventWriter._write_row_group
         calls = {"n": 0}
 
-        def write(self, piece):
+        def write(self, table):
             calls["n"] += 1
             if calls["n"] > 1:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.tmp))
-            return original(self, piece)
+            return original(self, table)
 
-        output.EventWriter.write = write
+        output.EventWriter._write_row_group = write
         try:
             return run_point(task)
         finally:
-            output.EventWriter.write = original
+            output.EventWriter._write_row_group = original
     return run_point(task)
 
 
@@ -92,13 +95,13 @@ def killed_mid_write_once(task: PointTask) -> PointOutcome:
     from higgsino_sim.grid.worker import run_point
 
     if _targeted(task) and _first_time(task):
-        original = output.EventWriter.write
+        original = output.EventWriter._write_row_group
 
-        def write(self, piece):
-            original(self, piece)
+        def write(self, table):
+            original(self, table)
             os.kill(os.getpid(), signal.SIGKILL)
 
-        output.EventWriter.write = write
+        output.EventWriter._write_row_group = write
     return run_point(task)
 
 

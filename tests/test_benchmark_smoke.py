@@ -24,7 +24,7 @@ def test_benchmark_quick_runs(tmp_path: Path) -> None:
     assert "first_run_cold_cache_s" in res
     assert "peak_rss_mib_4000_events" in res
     stages = res["card_stage_us_per_event_one_core"]
-    assert set(stages) == {"hard_process", "decays", "detector", "rechunk", "arrow_columns",
+    assert set(stages) == {"hard_process", "decays", "detector", "arrow_columns",
                            "parquet_write"}
     assert all(v > 0 for v in stages.values())
     assert res["pythia_hard_process_events_per_s_one_core"] > 0
