@@ -33,7 +33,6 @@ from higgsino_sim._version import __version__
 from higgsino_sim.errors import UsageError
 from higgsino_sim.generate import GenerateOptions
 from higgsino_sim.grid.manifest import (
-    MANIFEST_CSV,
     PointRecord,
     append_runlog,
     read_manifest,
@@ -112,7 +111,6 @@ class GridSummary:
     events_generated: int
     seconds: float
     workers: int
-    interrupted: bool = False
 
 
 def grid_settings(template: GenerateOptions, master_seed: int) -> dict[str, object]:
@@ -327,11 +325,10 @@ def _execute(opts: GridOptions, plan: GridPlan, records: dict[str, PointRecord],
     summary.workers = pool.n_workers
     bar = Progress(len(todo), sum(e.point.events for e in todo),
                    stream=progress if progress is not None else io.StringIO())  # None: silent
-    template = replace(opts.template, mass=0.0, dm=0.0, dm0=None)
     in_flight = 0
     try:
         for e in todo:
-            pool.submit(PointTask(e.point, e.seed, str(directory.resolve()), template,
+            pool.submit(PointTask(e.point, e.seed, str(directory.resolve()), opts.template,
                                   threads))
             in_flight += 1
         while in_flight:
@@ -352,7 +349,6 @@ def _execute(opts: GridOptions, plan: GridPlan, records: dict[str, PointRecord],
         bar.close()
         if not isinstance(exc, KeyboardInterrupt):
             raise
-        summary.interrupted = True
         summary.seconds = time.perf_counter() - t0
         summary.records = sorted(records.values(), key=_order)
         raise GridInterrupted(summary) from None
@@ -391,8 +387,10 @@ def _finish(c: Completion, opts: GridOptions, plan: GridPlan, records: dict[str,
     task: PointTask = c.task
     name = task.point.name
     entry = {"point": name, "attempt": task.attempt}
-    if c.error is None and _visible(opts.directory, c.result) is not None:
-        c = Completion(task, None, _visible(opts.directory, c.result))
+    if c.error is None:
+        problem = _visible(opts.directory / task.point.file, c.result)
+        if problem is not None:
+            c = Completion(task, None, problem)
     if c.error is None:
         outcome: PointOutcome = c.result
         rec = records[name]
@@ -421,21 +419,15 @@ def _finish(c: Completion, opts: GridOptions, plan: GridPlan, records: dict[str,
     return 1
 
 
-def _visible(directory: Path, outcome: PointOutcome) -> str | None:
-    """None if the table the worker reports is here with the reported size; else why not
-    (a Dask worker that does not share the grid directory)."""
-    path = directory / str(outcome.fields["file"]) if "file" in outcome.fields else None
-    size = path.stat().st_size if path is not None and path.is_file() else None
+def _visible(path: Path, outcome: PointOutcome) -> str | None:
+    """None if the table the worker reports is at ``path`` with the reported size; else why
+    not (a Dask worker that does not share the grid directory)."""
+    size = path.stat().st_size if path.is_file() else None
     if size == outcome.fields.get("bytes"):
         return None
-    return (f"the table written by the worker on {outcome.host} is not in {directory} "
+    return (f"the table written by the worker on {outcome.host} is not in {path.parent} "
             f"(found {size} bytes, worker wrote {outcome.fields.get('bytes')}): --out must be "
             "on a file system the workers share")
-
-
-def manifest_path(directory: Path) -> Path:
-    """The CSV manifest of a grid directory."""
-    return directory / MANIFEST_CSV
 
 
 def describe_plan(plan: GridPlan) -> Sequence[str]:

@@ -113,7 +113,6 @@ def run_point(task: PointTask) -> PointOutcome:
         "card": det["name"] if det else None,  # type: ignore[index]
         "card_sha256": det["sha256"] if det else None,  # type: ignore[index]
         "version": md["version"],
-        "file": path.name,
         "sha256": file_sha256(path),
         "bytes": path.stat().st_size,
         "error": None,
