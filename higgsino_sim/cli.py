@@ -136,6 +136,20 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                         f"{DEFAULT_BFIELD_T:g} without a card)")
 
 
+def _run_kwargs(args: argparse.Namespace) -> dict[str, object]:
+    """GenerateOptions fields of the options `generate` and `grid` share (the model options
+    and _add_run_options)."""
+    from higgsino_sim.processes import parse_processes
+
+    return {
+        "processes": parse_processes(args.processes), "seed": args.seed,
+        "sqrt_s": args.sqrt_s, "min_recoil": args.min_recoil, "weighted": args.weighted,
+        "pdf": args.pdf, "allow_extrapolation": args.allow_extrapolation,
+        "chunk_events": args.chunk_events, "br_preset": args.br_preset, "br": tuple(args.br),
+        "bfield": args.bfield, "card": args.card,
+    }
+
+
 def _add_decay_options(p: argparse.ArgumentParser) -> None:
     from higgsino_sim.decays import PRESETS
 
@@ -248,7 +262,6 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_generate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from higgsino_sim.formats import DEFAULT_SUFFIX, resolve_format, run_generate_format
     from higgsino_sim.generate import GenerateOptions
-    from higgsino_sim.processes import parse_processes
 
     spec, _ = _spectrum_args(args)
     mass, dm, dm0 = ((args.mass, args.dm, args.dm0) if args.slha is None
@@ -256,12 +269,8 @@ def _cmd_generate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     fmt = resolve_format(args.output, args.format)
     output = args.output or Path(f"hsim_m{mass:g}_dm{dm:g}{DEFAULT_SUFFIX[fmt]}")
     opts = GenerateOptions(
-        mass=mass, dm=dm, dm0=dm0, slha=args.slha, processes=parse_processes(args.processes),
-        n_events=args.events, seed=args.seed, sqrt_s=args.sqrt_s, min_recoil=args.min_recoil,
-        weighted=args.weighted, pdf=args.pdf, output=output,
-        allow_extrapolation=args.allow_extrapolation, threads=args.threads,
-        chunk_events=args.chunk_events, br_preset=args.br_preset, br=tuple(args.br),
-        bfield=args.bfield, card=args.card, command=shlex.join(["hsim", *argv]),
+        mass=mass, dm=dm, dm0=dm0, slha=args.slha, n_events=args.events, output=output,
+        threads=args.threads, command=shlex.join(["hsim", *argv]), **_run_kwargs(args),
     )
     res = run_generate_format(opts, fmt)
     md = res.metadata
@@ -312,7 +321,6 @@ def _grid_options(args: argparse.Namespace):
     from higgsino_sim.grid.runner import DEFAULT_RETRIES, GridOptions
     from higgsino_sim.grid.spec import check_points
     from higgsino_sim.pdf import load_pdf
-    from higgsino_sim.processes import parse_processes
 
     points = _grid_points(args)
     if args.workers < 0:
@@ -336,12 +344,8 @@ def _grid_options(args: argparse.Namespace):
     pdf = str(Path(args.pdf).resolve()) if Path(args.pdf).exists() else args.pdf
     first = points[0]
     template = GenerateOptions(
-        mass=first.mass, dm=first.dm, dm0=first.dm0, processes=parse_processes(args.processes),
-        n_events=first.events, seed=args.seed, sqrt_s=args.sqrt_s, min_recoil=args.min_recoil,
-        weighted=args.weighted, pdf=pdf, output=out / first.file,
-        allow_extrapolation=args.allow_extrapolation, threads=1,
-        chunk_events=args.chunk_events, br_preset=args.br_preset, br=tuple(args.br),
-        bfield=args.bfield, card=card,
+        mass=first.mass, dm=first.dm, dm0=first.dm0, n_events=first.events,
+        output=out / first.file, threads=1, **{**_run_kwargs(args), "pdf": pdf, "card": card},
     )
     validate(template, check_output=False)  # card, field, branching fractions, cut
     load_pdf(pdf)
@@ -358,6 +362,7 @@ def _grid_options(args: argparse.Namespace):
 def _cmd_grid(args: argparse.Namespace) -> int:
     import signal
 
+    from higgsino_sim.grid.manifest import MANIFEST_CSV
     from higgsino_sim.grid.progress import format_count, format_duration
     from higgsino_sim.grid.runner import (
         GridInterrupted,
@@ -403,11 +408,11 @@ def _cmd_grid(args: argparse.Namespace) -> int:
         s = exc.summary
         done = sum(r.status == "done" for r in s.records)
         print(f"hsim grid: interrupted; {done} of {len(s.records)} points complete in "
-              f"{opts.directory / 'manifest.csv'}, no partial table left; rerun the same "
+              f"{opts.directory / MANIFEST_CSV}, no partial table left; rerun the same "
               "command to resume", file=sys.stderr)
         return 130
     except KeyboardInterrupt:  # before the workers started, or during their clean-up
-        print(f"hsim grid: interrupted; {opts.directory / 'manifest.csv'} (if written) says "
+        print(f"hsim grid: interrupted; {opts.directory / MANIFEST_CSV} (if written) says "
               "which points are complete; rerun the same command to resume", file=sys.stderr)
         return 130
     finally:
@@ -417,6 +422,7 @@ def _cmd_grid(args: argparse.Namespace) -> int:
 
 
 def _print_grid_summary(opts, summary) -> None:
+    from higgsino_sim.grid.manifest import MANIFEST_CSV, MANIFEST_JSON, RUNLOG
     from higgsino_sim.grid.progress import format_count, format_duration
 
     print(f"{'point':28s} {'status':7s} {'events':>9s} {'sigma(cut) [fb]':>16s} "
@@ -439,9 +445,9 @@ def _print_grid_summary(opts, summary) -> None:
               f"{format_count(rate)} events/s")
     for name in summary.failed:
         rec = next(r for r in summary.records if r.name == name)
-        print(f"FAILED {name}: {rec.error} (details in {opts.directory / 'runlog.jsonl'})")
+        print(f"FAILED {name}: {rec.error} (details in {opts.directory / RUNLOG})")
     print(f"master seed {summary.plan.master_seed}; manifest "
-          f"{opts.directory / 'manifest.csv'} and manifest.json")
+          f"{opts.directory / MANIFEST_CSV} and {MANIFEST_JSON}")
 
 
 def _print_spectrum(spec: dict[str, float]) -> None:
