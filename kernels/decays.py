@@ -361,7 +361,7 @@ def _put(slot_i, slot_f, ev, s, pdg, mother, mom, vx, vy, vz, charge, bfield):
         slot_f[ev, s, SF_DZ] = dz
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, nogil=True, error_model="numpy")
 def decay_block(rng, leg_pdg, leg_mom, state_pdg, state_ctau, state_first, state_cum,
                 mode_f, mode_i, mode_c, env_cum, env_bound, alpha_s_mz, mz, bfield,
                 leg_f, leg_i, slot_i, slot_f, counters):

@@ -160,7 +160,7 @@ def _put_floats(row, o, a, pt, eta, phi, d0, dz, iso):
     row[o + OF_ISO] = iso[a]
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, nogil=True, error_model="numpy")
 def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, wp_fn,
                   wp_pt_min, wp_abseta_max, reco_f, reco_i, counters):
     """Detector response of every event of a block (docs/detector.md).
