@@ -610,6 +610,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `hsim`; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    from higgsino_sim.startup import skip_numba_extensions
+
+    skip_numba_extensions()  # 1.9 s of start-up for extensions hsim does not use
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     from higgsino_sim.nlo_tables import OutsideTableError

@@ -13,7 +13,8 @@ import math
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -353,12 +354,15 @@ class _Sampler:
                 det += self.block_counters[b][1]
         return dec, det
 
-    def generation_block(self, index: int, w_max: float):
+    def generation_block(self, index: int, w_max: float, post: Callable | None = None):
+        """Generation block ``index`` decayed and through the card; ``post(index, piece,
+        trial_w)`` (if given) runs here too, on the worker thread, and its result is appended."""
         t0 = time.perf_counter()
         out_f, out_i, trial_w, trial_p, bins = self.block(PHASE_GENERATION, index, w_max)
         with self._lock:
             self.block_seconds[index] = (time.perf_counter() - t0, 0.0, 0.0)
-        return self.decay(index, out_f, out_i), trial_w, trial_p, bins
+        res = (self.decay(index, out_f, out_i), trial_w, trial_p, bins)
+        return res if post is None else (*res, post(index, res[0], trial_w))
 
     def stage_seconds(self) -> dict[str, float]:
         """Wall time [s] of the hard process, decays and detector summed over the generation
@@ -370,16 +374,29 @@ class _Sampler:
         return {"hard_process": float(total[0]), "decays": float(total[1]),
                 "detector": float(total[2])}
 
-    def blocks(self, phase: int, w_max: float) -> Iterator[tuple]:
-        """Blocks 0, 1, 2, ... of ``phase`` in order, computed ``n_threads`` at a time
-        (generation blocks come with their decays: (Piece, trial_w, trial_p, bins))."""
-        index = 0
-        fn = self.generation_block if phase == PHASE_GENERATION else (
-            lambda i, w: self.block(phase, i, w))
-        while True:
-            batch = range(index, index + 2 * self.n_threads)
-            yield from self.pool.map(lambda i: fn(i, w_max), batch)
-            index += len(batch)
+    def blocks(self, phase: int, w_max: float, post: Callable | None = None
+               ) -> Iterator[tuple]:
+        """Blocks 0, 1, 2, ... of ``phase`` in order, ``2 n_threads`` in flight (generation
+        blocks come with their decays: (Piece, trial_w, trial_p, bins[, post(...)]))."""
+        if phase == PHASE_GENERATION:
+            def fn(i: int):
+                return self.generation_block(i, w_max, post)
+        else:
+            def fn(i: int):
+                return self.block(phase, i, w_max)
+        # a sliding window: the next block is submitted as soon as one is taken, so the
+        # threads never wait for the consumer to finish a whole batch
+        window = deque(self.pool.submit(fn, i) for i in range(2 * self.n_threads))
+        index = len(window)
+        try:
+            while True:
+                done = window.popleft()
+                window.append(self.pool.submit(fn, index))
+                index += 1
+                yield done.result()
+        finally:
+            for fut in window:
+                fut.cancel()
 
     def adapt(self) -> None:
         """Adapt the VEGAS map on dedicated streams (deterministic, sequential)."""
@@ -500,11 +517,44 @@ def pdf_metadata(pdf: PdfSet, portable: bool = False) -> dict[str, object]:
             "alphas_mz": pdf.alphas_mz}
 
 
-def run_generate(opts: GenerateOptions) -> GenerateResult:
-    """Generate events and write them to ``opts.output`` (Parquet). See the module docs."""
+class _Discard:
+    """The writer's interface without a file (``run_generate(write=False)``): the events are
+    generated, decayed and passed through the card in memory, counted and dropped."""
+
+    def __init__(self) -> None:
+        self.event_weight: float | None = None
+        self.sum_of_weights = 0.0
+        self.n_events = 0
+        self.seconds: dict[str, float] = {}
+
+    def write(self, piece: Piece) -> None:
+        from higgsino_sim.kernels.hard_process import F_WEIGHT
+
+        n = piece.f.shape[0]
+        w = (np.full(n, self.event_weight) if self.event_weight is not None
+             else piece.f[:, F_WEIGHT])
+        self.sum_of_weights = float(np.cumsum(np.r_[self.sum_of_weights, w])[-1])
+        self.n_events += n
+
+    def flush(self) -> None:
+        pass
+
+    def finish(self, metadata: dict[str, object]) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+def run_generate(opts: GenerateOptions, write: bool = True) -> GenerateResult:
+    """Generate events and write them to ``opts.output`` (Parquet). See the module docs.
+
+    ``write=False`` runs everything but the table (hard process, decays, card response in
+    memory; ``opts.output`` is ignored): the in-memory throughput of benchmarks/run.py.
+    """
     from higgsino_sim.output import EventWriter
 
-    spec, decays, card, bfield = validate(opts)
+    spec, decays, card, bfield = validate(opts, check_output=write)
     pdf = load_pdf(opts.pdf)
     entropy = master_entropy(opts.seed)
     t0 = time.perf_counter()
@@ -519,8 +569,8 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
     dtab = kernel_tables(decays)
     timing["decay_tables"] = time.perf_counter() - t1
     sampler = _Sampler(tables, pdf, opts, proc_prob, kfac, entropy, dtab, card, bfield)
-    writer = EventWriter(Path(opts.output), tables, dtab.labels, detector=card is not None,
-                         row_group=opts.chunk_events)
+    writer = (EventWriter(Path(opts.output), tables, dtab.labels, detector=card is not None,
+                          row_group=opts.chunk_events) if write else _Discard())
     stats: dict[str, float] = {}
     per_process: dict[str, dict[str, float]] = {}
     try:
@@ -539,12 +589,16 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
             integ = _integrate(sampler, len(opts.processes))
             timing["integration"] = time.perf_counter() - t1
             t1 = time.perf_counter()
+            c1 = time.process_time()
             sigma_norm, sigma_norm_err = integ.total, integ.total_err
             writer.event_weight = sigma_norm / opts.n_events
             pieces = _unweighted_pieces(sampler, integ.w_max, opts.n_events, stats)
             for piece in pieces:  # the writer groups them into row groups
                 writer.write(piece)
+            writer.flush()  # the last, shorter row group
             timing["generation_and_write"] = time.perf_counter() - t1
+            # CPU time of all threads: events per CPU second = the per-core throughput
+            timing["generation_and_write_cpu"] = time.process_time() - c1
             for k, r in enumerate(xs):
                 per_process[r.process] = {
                     "sigma_lo_cut_fb": float(integ.sigma[k] / kfac[k]),
@@ -599,7 +653,7 @@ def run_generate(opts: GenerateOptions) -> GenerateResult:
         meta["sum_of_weights_fb"] = writer.sum_of_weights
         meta["seconds"] = time.perf_counter() - t0
         # where the generation time goes (thread time per stage; docs/performance.md)
-        writer.flush()
+        writer.flush()  # weighted runs: the last row group
         timing["stages"] = {**sampler.stage_seconds(), **writer.seconds}
         meta["timing_seconds"] = timing
         writer.finish(meta if not opts.portable_metadata else

@@ -19,6 +19,7 @@ from pathlib import Path
 from higgsino_sim.generate import GenerateOptions, run_generate
 from higgsino_sim.grid.spec import GridPoint, canon
 from higgsino_sim.output import file_sha256
+from higgsino_sim.startup import skip_numba_extensions
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,7 @@ def run_point(task: PointTask) -> PointOutcome:
     """Generate ``task``'s table (atomically: complete under its final name or absent) and
     return its manifest fields, including the file's sha256 and size."""
     t0 = time.perf_counter()
+    skip_numba_extensions()  # a worker process, like `hsim` itself (higgsino_sim.startup)
     opts = point_options(task)
     res = run_generate(opts)
     md = res.metadata
