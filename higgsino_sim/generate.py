@@ -455,21 +455,61 @@ def _integrate(sampler: _Sampler, n_proc: int) -> _Integration:
     )
 
 
+class Output(NamedTuple):
+    """A generation block ready for the writer: its events, and (when a table is written)
+    their Arrow table and the thread time [s] spent building it, both made on the worker
+    thread (``_output_hook``)."""
+
+    piece: Piece
+    table: object | None  # pyarrow.Table
+    seconds: float
+
+    def head(self, n: int) -> Output:
+        return Output(self.piece.head(n), None if self.table is None else self.table.slice(0, n),
+                      self.seconds)
+
+
+def _output_hook(writer: object, weighted_trials: int | None) -> Callable:
+    """``post`` of ``_Sampler.blocks``: runs on the worker thread after the decays and the
+    card; weighted runs keep the non-zero-weight trials of the first ``weighted_trials``
+    with weights w / weighted_trials; with an EventWriter the block's Arrow table is built
+    there too (``EventWriter.table`` is thread-safe), so the main thread only writes."""
+    from higgsino_sim.kernels.hard_process import F_WEIGHT
+    from higgsino_sim.output import EventWriter
+
+    def post(index: int, piece: Piece, trial_w: np.ndarray) -> Output:
+        if weighted_trials is not None:
+            tw = trial_w[: max(min(BLOCK_TRIALS, weighted_trials - index * BLOCK_TRIALS), 0)]
+            # kept events are the non-zero-weight trials, in trial order
+            piece = piece.head(int(np.count_nonzero(tw > 0)))
+            f = piece.f.copy()
+            f[:, F_WEIGHT] /= weighted_trials
+            piece = piece._replace(f=f)
+        if not isinstance(writer, EventWriter):
+            return Output(piece, None, 0.0)
+        t0 = time.perf_counter()
+        table = writer.table(piece)
+        return Output(piece, table, time.perf_counter() - t0)
+
+    return post
+
+
 def _unweighted_pieces(sampler: _Sampler, w_max: float, n_events: int,
-                       stats: dict[str, float]) -> Iterator[Piece]:
-    """Accepted events in block order until ``n_events``; weights set later by the writer."""
+                       stats: dict[str, float], post: Callable) -> Iterator[Output]:
+    """Accepted events in block order until ``n_events`` (``post``: ``_output_hook``)."""
     done = 0
     n_trials = 0
     n_accepted = 0
     sum_w = 0.0
-    for piece, trial_w, _, _ in sampler.blocks(PHASE_GENERATION, w_max):
+    for _, trial_w, _, _, out in sampler.blocks(PHASE_GENERATION, w_max, post):
         sampler.blocks_used += 1
+        n = out.piece.f.shape[0]
         n_trials += trial_w.size
-        n_accepted += piece.f.shape[0]
+        n_accepted += n
         sum_w += float(trial_w.sum())
-        take = min(piece.f.shape[0], n_events - done)
+        take = min(n, n_events - done)
         done += take
-        yield piece.head(take)
+        yield out.head(take)
         if done == n_events:
             break
     stats["n_trials_generation"] = n_trials
@@ -477,33 +517,38 @@ def _unweighted_pieces(sampler: _Sampler, w_max: float, n_events: int,
     stats["unweighting_efficiency"] = n_accepted / n_trials
 
 
-def _weighted_pieces(sampler: _Sampler, n_trials: int,
-                     stats: dict[str, float]) -> Iterator[Piece]:
-    """Every trial point with non-zero weight; weights w / n_trials [fb]."""
-    from higgsino_sim.kernels.hard_process import F_WEIGHT
-
-    blocks = sampler.blocks(PHASE_GENERATION, 0.0)
+def _weighted_pieces(sampler: _Sampler, n_trials: int, stats: dict[str, float],
+                     post: Callable) -> Iterator[Output]:
+    """Every trial point with non-zero weight; weights w / n_trials [fb] (``post``:
+    ``_output_hook(writer, n_trials)``, which trims and scales on the worker threads)."""
+    blocks = sampler.blocks(PHASE_GENERATION, 0.0, post)
     kept = 0
     sum_w = sum_w2 = 0.0
     for b in range(-(-n_trials // BLOCK_TRIALS)):
-        piece, trial_w, _, _ = next(blocks)
+        _, trial_w, _, _, out = next(blocks)
         sampler.blocks_used += 1
         tw = trial_w[: min(BLOCK_TRIALS, n_trials - b * BLOCK_TRIALS)]
-        # kept events are the non-zero-weight trials, in trial order
-        n_valid = int(np.count_nonzero(tw > 0))
-        piece = piece.head(n_valid)
-        f = piece.f.copy()
-        f[:, F_WEIGHT] /= n_trials
         sum_w += float(tw.sum())
         sum_w2 += float((tw**2).sum())
-        kept += n_valid
-        yield piece._replace(f=f)
+        kept += out.piece.f.shape[0]
+        yield out
     mean = sum_w / n_trials
     var = max(sum_w2 / n_trials - mean**2, 0.0) / max(n_trials - 1, 1)
     stats["n_trials_generation"] = n_trials
     stats["n_events"] = kept
     stats["sigma_generation_fb"] = mean
     stats["sigma_generation_err_fb"] = math.sqrt(var)
+
+
+def _write(writer: object, outputs: Iterator[Output]) -> None:
+    """Hand the blocks to the writer in order (tables built on the worker threads)."""
+    for out in outputs:
+        if out.table is None:
+            writer.write(out.piece)  # type: ignore[attr-defined]
+        else:
+            writer.seconds["arrow_columns"] += out.seconds  # type: ignore[attr-defined]
+            writer.append(out.table)  # type: ignore[attr-defined]
+    writer.flush()  # type: ignore[attr-defined]  # the last, shorter row group
 
 
 def pdf_metadata(pdf: PdfSet, portable: bool = False) -> dict[str, object]:
@@ -578,9 +623,8 @@ def run_generate(opts: GenerateOptions, write: bool = True) -> GenerateResult:
         sampler.adapt()
         timing["adaptation"] = time.perf_counter() - t1
         if opts.weighted:
-            pieces = _weighted_pieces(sampler, opts.n_events, stats)
-            for piece in pieces:  # the writer groups them into row groups
-                writer.write(piece)
+            _write(writer, _weighted_pieces(sampler, opts.n_events, stats,
+                                            _output_hook(writer, opts.n_events)))
             sigma_norm = stats["sigma_generation_fb"]
             sigma_norm_err = stats["sigma_generation_err_fb"]
             sigma_lo = sigma_lo_err = None
@@ -592,10 +636,8 @@ def run_generate(opts: GenerateOptions, write: bool = True) -> GenerateResult:
             c1 = time.process_time()
             sigma_norm, sigma_norm_err = integ.total, integ.total_err
             writer.event_weight = sigma_norm / opts.n_events
-            pieces = _unweighted_pieces(sampler, integ.w_max, opts.n_events, stats)
-            for piece in pieces:  # the writer groups them into row groups
-                writer.write(piece)
-            writer.flush()  # the last, shorter row group
+            _write(writer, _unweighted_pieces(sampler, integ.w_max, opts.n_events, stats,
+                                              _output_hook(writer, None)))
             timing["generation_and_write"] = time.perf_counter() - t1
             # CPU time of all threads: events per CPU second = the per-core throughput
             timing["generation_and_write_cpu"] = time.process_time() - c1
@@ -653,7 +695,6 @@ def run_generate(opts: GenerateOptions, write: bool = True) -> GenerateResult:
         meta["sum_of_weights_fb"] = writer.sum_of_weights
         meta["seconds"] = time.perf_counter() - t0
         # where the generation time goes (thread time per stage; docs/performance.md)
-        writer.flush()  # weighted runs: the last row group
         timing["stages"] = {**sampler.stage_seconds(), **writer.seconds}
         meta["timing_seconds"] = timing
         writer.finish(meta if not opts.portable_metadata else

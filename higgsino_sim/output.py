@@ -35,6 +35,15 @@ _COMPONENTS = ("e", "px", "py", "pz")
 _LEGS = ("chi_a", "chi_b")
 _LEG_FLOATS = ("decay_x", "decay_y", "decay_z", "decay_rxy", "decay_ct")  # kernels.decays LF_*
 _SLOT_FLOATS = ("e", "px", "py", "pz", "vx", "vy", "vz", "d0", "dz")  # kernels.decays SF_*
+#: event-level floats kept in float64 (few, and the weight sums need it); every other float
+#: column is float32 (docs/output.md: precision)
+_EVENT_F64 = ("weight", "x1", "x2", "scale_gev", "alpha_s")  # kernels.columns out_f64 rows
+#: the only columns with nulls (a stable leg); NaN pads the floats, -1 / 0 the integers
+_NULLABLE = ("chi_a_decay", "chi_b_decay")
+#: columns with Parquet statistics (min/max per row group): the event-level quantities a
+#: reader filters on; statistics on all ~300 columns cost ~1 us/event (docs/output.md)
+STATISTICS_COLUMNS = ("process", "weight", "jet_pt", "chichi_m", "met", "hard_met", "n_lep",
+                      "n_trk", "n_jet")
 
 
 def _reco_int_type(name: str) -> pa.DataType:
@@ -45,43 +54,83 @@ def _reco_int_type(name: str) -> pa.DataType:
 def schema(detector: bool = False) -> pa.Schema:
     """The column layout of an event table (documented in docs/output.md); reconstructed
     objects (kernels.detector layout) follow the truth when a card was used."""
+    f32, f64 = pa.float32(), pa.float64()
     fields = [
         pa.field("process", pa.dictionary(pa.int8(), pa.string())),
-        pa.field("weight", pa.float64()),
+        pa.field("weight", f64),
         pa.field("parton1_pdg", pa.int32()),
         pa.field("parton2_pdg", pa.int32()),
-        pa.field("x1", pa.float64()),
-        pa.field("x2", pa.float64()),
-        pa.field("scale_gev", pa.float64()),
-        pa.field("alpha_s", pa.float64()),
+        pa.field("x1", f64),
+        pa.field("x2", f64),
+        pa.field("scale_gev", f64),
+        pa.field("alpha_s", f64),
     ]
     for name in _PARTICLES:
         fields.append(pa.field(f"{name}_pdg", pa.int32()))
-        fields += [pa.field(f"{name}_{c}", pa.float64()) for c in _COMPONENTS]
-    fields += [
-        pa.field("jet_pt", pa.float64()),
-        pa.field("jet_eta", pa.float64()),
-        pa.field("jet_phi", pa.float64()),
-        pa.field("chichi_m", pa.float64()),
-    ]
+        fields += [pa.field(f"{name}_{c}", f32) for c in _COMPONENTS]
+    fields += [pa.field(name, f32) for name in ("jet_pt", "jet_eta", "jet_phi", "chichi_m")]
     from higgsino_sim.kernels.decays import N_SLOTS
 
     for leg in _LEGS:
         fields.append(pa.field(f"{leg}_decay", pa.dictionary(pa.int8(), pa.string())))
-        fields += [pa.field(f"{leg}_{c}", pa.float64()) for c in _LEG_FLOATS]
+        fields += [pa.field(f"{leg}_{c}", f32) for c in _LEG_FLOATS]
     for k in range(N_SLOTS):
         fields.append(pa.field(f"dau{k}_pdg", pa.int32()))
         fields.append(pa.field(f"dau{k}_mother", pa.int8()))
-        fields += [pa.field(f"dau{k}_{c}", pa.float64()) for c in _SLOT_FLOATS]
+        fields += [pa.field(f"dau{k}_{c}", f32) for c in _SLOT_FLOATS]
     if detector:
         names_f, names_i = column_names()
-        fields += [pa.field(name, pa.float64()) for name in names_f]
+        fields += [pa.field(name, f32) for name in names_f]
         fields += [pa.field(name, _reco_int_type(name)) for name in names_i]
-    return pa.schema(fields)
+    # only the decay channels have nulls (NaN pads the float columns): every other column
+    # is a Parquet REQUIRED field, written without definition levels (measured: encoding
+    # 3.5 -> 2.6 us/event, docs/output.md)
+    return pa.schema([f if f.name in _NULLABLE else f.with_nullable(False) for f in fields])
+
+
+def _block_rows(detector: bool) -> dict[str, tuple[str, int]]:
+    """(block, row) of every column in the blocks of kernels.columns.fill_blocks."""
+    from higgsino_sim.kernels import columns as kc
+    from higgsino_sim.kernels.decays import N_SLOTS
+
+    rows: dict[str, tuple[str, int]] = {"process": ("i8", 0), "chi_a_decay": ("i8", 1),
+                                        "chi_b_decay": ("i8", 2)}
+    rows.update({name: ("f64", r) for r, name in enumerate(_EVENT_F64)})
+    for r, name in enumerate(("parton1_pdg", "parton2_pdg", "chi_a_pdg", "chi_b_pdg",
+                              "jet_pdg")):
+        rows[name] = ("i32", r)
+    for j, name in enumerate(_PARTICLES):
+        for c, comp in enumerate(_COMPONENTS):
+            rows[f"{name}_{comp}"] = ("f32", kc.R32_MOM + 4 * j + c)
+    rows.update(jet_pt=("f32", kc.R32_JET_PT), jet_eta=("f32", kc.R32_JET_ETA),
+                jet_phi=("f32", kc.R32_JET_PHI), chichi_m=("f32", kc.R32_CHICHI_M))
+    for leg, name in enumerate(_LEGS):
+        for c, col in enumerate(_LEG_FLOATS):
+            rows[f"{name}_{col}"] = ("f32", kc.R32_LEG + len(_LEG_FLOATS) * leg + c)
+    for k in range(N_SLOTS):
+        rows[f"dau{k}_pdg"] = ("i32", kc.RI32_SLOT + k)
+        rows[f"dau{k}_mother"] = ("i8", kc.RI8_SLOT + k)
+        for c, col in enumerate(_SLOT_FLOATS):
+            rows[f"dau{k}_{col}"] = ("f32", kc.R32_SLOT + len(_SLOT_FLOATS) * k + c)
+    if detector:
+        names_f, names_i = column_names()
+        rows.update({name: ("f32", kc.R32_RECO + c) for c, name in enumerate(names_f)})
+        n32 = n8 = 0
+        for name in names_i:
+            if _reco_int_type(name) == pa.int32():
+                rows[name] = ("i32", kc.RI32_RECO + n32)
+                n32 += 1
+            else:
+                rows[name] = ("i8", kc.RI8_RECO + n8)
+                n8 += 1
+    return rows
 
 
 class EventWriter:
     """Stream event chunks into ``path`` via a temporary file; ``finish`` renames it.
+
+    ``table`` (pure, thread-safe: worker threads may build the tables) and ``append``
+    (bookkeeping and Parquet write, one thread, in event order) split ``write``.
 
     Parameters
     ----------
@@ -94,8 +143,8 @@ class EventWriter:
     detector : bool
         Whether the pieces carry reconstructed objects (a card was used).
     row_group : int, optional
-        Events per Parquet row group: pieces are buffered as Arrow columns (no copy) and
-        written ``row_group`` rows at a time. None: each piece is one row group.
+        Events per Parquet row group: appended tables are buffered (no copy) and written
+        ``row_group`` rows at a time. None: each appended table is one row group.
     """
 
     def __init__(self, path: Path, tables: ProcessTables, channels: Sequence[str],
@@ -106,27 +155,39 @@ class EventWriter:
         self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}"
                                        ".part")
         self.tables = tables
+        #: weight of every event [fb] of an unweighted sample, None: the kernel's weights;
+        #: set it before the first ``table`` call
         self.event_weight: float | None = None
         self.sum_of_weights = 0.0
         self.n_events = 0
-        #: wall time [s] spent building Arrow columns and encoding + writing Parquet (profile)
+        #: wall time [s] spent building Arrow columns (``write`` only: tables built by the
+        #: caller are timed by the caller) and encoding + writing Parquet (profile)
         self.seconds = {"arrow_columns": 0.0, "parquet_write": 0.0}
         self.row_group = row_group
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._schema = schema(detector)
-        self._reco_names = column_names() if detector else ([], [])
-        self._reco_int_dtypes = [self._schema.field(name).type.to_pandas_dtype()
-                                 for name in self._reco_names[1]]
+        rows = _block_rows(detector)
+        #: (column, block, row) in schema order (kernels.columns.fill_blocks layout)
+        self._plan = [(f.name, *rows[f.name]) for f in self._schema]
+        self._n_rows = {b: sum(1 for _, blk, _ in self._plan if blk == b)
+                        for b in ("f64", "f32", "i32", "i8")}
+        names_i = column_names()[1] if detector else []
+        self._reco_i32 = np.array([c for c, name in enumerate(names_i)
+                                   if _reco_int_type(name) == pa.int32()], dtype=np.int64)
+        self._reco_i8 = np.array([c for c, name in enumerate(names_i)
+                                  if _reco_int_type(name) != pa.int32()], dtype=np.int64)
         # dictionary encoding only where values repeat (ids); on float columns it costs 4x
         # the write time for nothing (measured: 0.35 -> 1.4 M events/s with zstd)
         ids = [f.name for f in self._schema
                if f.name in ("process", "chi_a_decay", "chi_b_decay")
                or f.name.endswith(("_pdg", "_mother"))]
+        stats = [name for name in STATISTICS_COLUMNS if name in self._schema.names]
         self._writer = pq.ParquetWriter(self.tmp, self._schema, compression="zstd",
-                                        use_dictionary=ids)
+                                        use_dictionary=ids, write_statistics=stats)
         subs = tables.subprocesses
-        self._global_index = np.array([PROCESSES.index(sp.key) for sp in subs], dtype=np.int8)
+        self._process_code = np.array([PROCESSES.index(sp.key) for sp in subs], dtype=np.int8)
+        self._processes = pa.array(PROCESSES, pa.string())
         # channel names without the state (the leg's id says which state decayed); the
         # dictionary holds each name once, _channel_code maps kernel indices onto it
         names = [c.split(":", 1)[1] for c in channels]
@@ -134,65 +195,62 @@ class EventWriter:
         self._channels = pa.array(unique or [""], pa.string())
         self._channel_code = np.array([unique.index(n) for n in names] or [0], dtype=np.int8)
 
-    def write(self, piece: Piece) -> None:
-        """Append a piece of events (hard process, legs in output order, decays)."""
-        from higgsino_sim.kernels import decays as kd
-        from higgsino_sim.kernels import hard_process as hp
+    def table(self, piece: Piece) -> pa.Table:
+        """The Arrow table of a piece of events.
 
-        t0 = time.perf_counter()
-        f, i = piece.f, piece.i
-        p = i[:, hp.I_PROC]
-        mom_a = piece.leg_mom[:, 0]
-        mom_b = piece.leg_mom[:, 1]
-        mom_j = f[:, hp.F_J : hp.F_J + 4]
-        if self.event_weight is not None:
-            weight = np.full(f.shape[0], self.event_weight)
-        else:
-            weight = f[:, hp.F_WEIGHT].copy()
-        cols: dict[str, object] = {
-            "process": pa.DictionaryArray.from_arrays(
-                pa.array(self._global_index[p], pa.int8()), pa.array(PROCESSES)
-            ),
-            "weight": weight,
-            "parton1_pdg": i[:, hp.I_ID1].astype(np.int32),
-            "parton2_pdg": i[:, hp.I_ID2].astype(np.int32),
-            "x1": f[:, hp.F_X1],
-            "x2": f[:, hp.F_X2],
-            "scale_gev": f[:, hp.F_MU],
-            "alpha_s": f[:, hp.F_ALPHAS],
-        }
-        pdgs = (piece.leg_pdg[:, 0].astype(np.int32), piece.leg_pdg[:, 1].astype(np.int32),
-                i[:, hp.I_IDJ].astype(np.int32))
-        for name, pdg, mom in zip(_PARTICLES, pdgs, (mom_a, mom_b, mom_j), strict=True):
-            cols[f"{name}_pdg"] = pdg
-            for k, c in enumerate(_COMPONENTS):
-                cols[f"{name}_{c}"] = np.ascontiguousarray(mom[:, k])
-        pt = np.hypot(mom_j[:, 1], mom_j[:, 2])
-        cols["jet_pt"] = pt
-        cols["jet_eta"] = np.arcsinh(mom_j[:, 3] / pt)
-        cols["jet_phi"] = np.arctan2(mom_j[:, 2], mom_j[:, 1])
-        pair = mom_a + mom_b
-        cols["chichi_m"] = np.sqrt(np.maximum(
-            pair[:, 0] ** 2 - pair[:, 1] ** 2 - pair[:, 2] ** 2 - pair[:, 3] ** 2, 0.0))
-        for leg, name in enumerate(_LEGS):
-            ch = piece.leg_i[:, leg]
-            cols[f"{name}_decay"] = pa.DictionaryArray.from_arrays(
-                pa.array(self._channel_code[np.where(ch < 0, 0, ch)], pa.int8(), mask=ch < 0),
-                self._channels)
-            for c, col in enumerate(_LEG_FLOATS):
-                cols[f"{name}_{col}"] = np.ascontiguousarray(piece.leg_f[:, leg, c])
-        for k in range(kd.N_SLOTS):
-            cols[f"dau{k}_pdg"] = piece.slot_i[:, k, kd.SI_PDG].astype(np.int32)
-            cols[f"dau{k}_mother"] = piece.slot_i[:, k, kd.SI_MOTHER].astype(np.int8)
-            for c, col in enumerate(_SLOT_FLOATS):
-                cols[f"dau{k}_{col}"] = np.ascontiguousarray(piece.slot_f[:, k, c])
-        names_f, names_i = self._reco_names
-        for c, name in enumerate(names_f):
-            cols[name] = np.ascontiguousarray(piece.reco_f[:, c])
-        for c, (name, dtype) in enumerate(zip(names_i, self._reco_int_dtypes, strict=True)):
-            cols[name] = piece.reco_i[:, c].astype(dtype)
-        table = pa.Table.from_pydict(cols, schema=self._schema)
-        self.seconds["arrow_columns"] += time.perf_counter() - t0
+        Pure and thread-safe: it reads only attributes fixed before the first call
+        (``event_weight`` included) and mutates nothing, and its numba kernel releases the
+        GIL, so generation threads can build the tables while one thread ``append``-s them.
+
+        Parameters
+        ----------
+        piece : Piece
+            Hard process, legs in output order, decays and reco of ``n`` events
+            (``higgsino_sim.generate.Piece``; kernel layouts, float64 / int64).
+
+        Returns
+        -------
+        pyarrow.Table
+            ``n`` rows with the schema of :func:`schema`; the columns are zero-copy slices
+            of one contiguous block per type, kept alive by the table. Slice it (no copy)
+            to keep only the first events.
+        """
+        from higgsino_sim.kernels.columns import fill_blocks
+
+        n = piece.f.shape[0]
+        nr = self._n_rows
+        blocks = {"f64": np.empty((nr["f64"], n)),
+                  "f32": np.empty((nr["f32"], n), dtype=np.float32),
+                  "i32": np.empty((nr["i32"], n), dtype=np.int32),
+                  "i8": np.empty((nr["i8"], n), dtype=np.int8)}
+        valid = np.empty((2, (n + 7) // 8), dtype=np.uint8)
+        c = np.ascontiguousarray
+        fill_blocks(c(piece.f), c(piece.i), c(piece.leg_pdg), c(piece.leg_mom), c(piece.leg_f),
+                    c(piece.leg_i), c(piece.slot_i), c(piece.slot_f), c(piece.reco_f),
+                    c(piece.reco_i),
+                    np.nan if self.event_weight is None else float(self.event_weight),
+                    self._process_code, self._channel_code, self._reco_i32, self._reco_i8,
+                    blocks["f64"], blocks["f32"], blocks["i32"], blocks["i8"], valid)
+        # one Arrow array per block (no copy); the columns are slices of it
+        flat = {b: pa.array(v.reshape(-1)) for b, v in blocks.items()}
+        i8 = flat["i8"].buffers()[1]
+        arrays = []
+        for name, block, row in self._plan:
+            if name == "process":
+                arrays.append(pa.DictionaryArray.from_arrays(flat["i8"].slice(row * n, n),
+                                                             self._processes))
+            elif name in ("chi_a_decay", "chi_b_decay"):
+                codes = pa.Array.from_buffers(pa.int8(), n, [pa.py_buffer(valid[row - 1]),
+                                                            i8.slice(row * n, n)])
+                arrays.append(pa.DictionaryArray.from_arrays(codes, self._channels))
+            else:
+                arrays.append(flat[block].slice(row * n, n))
+        return pa.Table.from_arrays(arrays, schema=self._schema)
+
+    def append(self, table: pa.Table) -> None:
+        """Add the events of a table from :meth:`table` (or a slice of one), in event order:
+        count them, add their weights one by one to ``sum_of_weights`` (the same total for
+        any chunking) and write the row groups they complete. One thread only."""
         if self.row_group is None:
             self._write_row_group(table)
         else:
@@ -203,9 +261,15 @@ class EventWriter:
                 self._write_row_group(whole.slice(0, self.row_group))
                 self._pending = [whole.slice(self.row_group)]
                 self._pending_rows -= self.row_group
-        # cumsum accumulates sequentially: the total is identical for any chunking
-        self.sum_of_weights = float(np.cumsum(np.r_[self.sum_of_weights, weight])[-1])
-        self.n_events += f.shape[0]
+        self.sum_of_weights = _sum_weights(self.sum_of_weights, table.column("weight"))
+        self.n_events += table.num_rows
+
+    def write(self, piece: Piece) -> None:
+        """Append a piece of events: ``append(table(piece))``."""
+        t0 = time.perf_counter()
+        table = self.table(piece)
+        self.seconds["arrow_columns"] += time.perf_counter() - t0
+        self.append(table)
 
     def _write_row_group(self, table: pa.Table) -> None:
         t0 = time.perf_counter()
@@ -236,6 +300,16 @@ class EventWriter:
             self._writer.close()
         finally:
             self.tmp.unlink(missing_ok=True)
+
+
+def _sum_weights(start: float, weights: pa.ChunkedArray) -> float:
+    """``start`` plus the weights added one by one in event order: the same total for any
+    split of the events into pieces (a pairwise np.sum would depend on it)."""
+    from higgsino_sim.kernels.columns import sequential_sum
+
+    for chunk in weights.chunks:
+        start = sequential_sum(start, chunk.to_numpy())
+    return float(start)
 
 
 #: errno values of a directory fsync that the file system does not support (the data is

@@ -27,14 +27,27 @@ import math
 import numba as nb
 import numpy as np
 
-from higgsino_sim.kernels.kinematics import kallen, sample_power_law, two_body_decay
-from higgsino_sim.kernels.matrix_elements import (
-    me2_qbarg_chichi_qbar,
-    me2_qg_chichi_q,
-    me2_qqbar_chichi,
-    me2_qqbar_chichi_g,
+from higgsino_sim.kernels.kinematics import (
+    kallen,
+    power_law_draw,
+    power_law_setup,
+    sample_power_law,
+    two_body_decay,
 )
-from higgsino_sim.kernels.pdf_interp import alphas_q2, xfx_all
+from higgsino_sim.kernels.matrix_elements import (
+    CFG_GQ,
+    CFG_GQB,
+    CFG_QBG,
+    CFG_QBQ,
+    CFG_QG,
+    CFG_QQB,
+    N_CFG,
+    coupling_sums4,
+    me2_2to3_basis,
+    me2_2to3_configs,
+    me2_qqbar_chichi,
+)
+from higgsino_sim.kernels.pdf_interp import alphas_q2_log, xfx_all, xfx_pair
 
 # columns of the float output table
 F_WEIGHT, F_X1, F_X2, F_MU, F_ALPHAS = 0, 1, 2, 3, 4
@@ -48,9 +61,7 @@ N_F = 19
 I_PROC, I_ID1, I_ID2, I_IDJ = 0, 1, 2, 3
 N_I = 4
 
-# parton configurations for the 2 -> 3 processes
-CFG_QQB, CFG_QBQ, CFG_QG, CFG_GQ, CFG_QBG, CFG_GQB = 0, 1, 2, 3, 4, 5
-N_CFG = 6
+# parton configurations for the 2 -> 3 processes: CFG_* (imported from matrix_elements)
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
@@ -138,8 +149,36 @@ def sample_block_2to3(
     """
     s = sqrt_s * sqrt_s
     a_pt, a_q, dy_max = params[0], params[1], params[2]
-    pt2_lo = pt_min * pt_min
-    pt2_hi = 0.25 * s
+    # power-law constants: pT^2 per block, Q^2 per subprocess (threshold (|m_a| + |m_b|)^2)
+    e_pt, lo_pt, span_pt = power_law_setup(pt_min * pt_min, 0.25 * s, a_pt)
+    n_proc = proc_m.shape[0]
+    lo_q = np.empty(n_proc)
+    span_q = np.empty(n_proc)
+    n_cls = np.zeros(n_proc, dtype=np.int64)  # coupling classes used by the pairs of p
+    e_q = 1.0 - a_q  # the same for every p
+    for p in range(n_proc):
+        e_q, lo_q[p], span_q[p] = power_law_setup(
+            (abs(proc_m[p, 0]) + abs(proc_m[p, 1])) ** 2, s, a_q
+        )
+        for k in range(n_pair[p]):
+            n_cls[p] = max(n_cls[p], pair_class[p, k] + 1)
+    # constant factors of the weight of subprocess p: 2 dy_max (Delta y range), the phase-space
+    # normalisation 1/(8 pi s) 1/(2 pi) 1/(8 pi) (module docstring), fb per GeV^-2, K-factor,
+    # 1/probability to pick p
+    w_const = np.empty(n_proc)
+    for p in range(n_proc):
+        w_const[p] = (
+            (2.0 * dy_max)
+            / (8.0 * math.pi * s)
+            / (2.0 * math.pi)
+            / (8.0 * math.pi)
+            * gev2_to_fb
+            * proc_kfac[p]
+            / proc_prob[p]
+        )
+    # unpacked once: unpacking in the loop costs atomic reference-count updates
+    xs, log_xs, q2s, log_q2s, coeffs, q_mode = pdf_grid
+    as_q2s, as_log_q2s, as_values, as_mode = as_grid
     p1 = np.zeros(4)
     p2 = np.zeros(4)
     pj = np.zeros(4)
@@ -148,7 +187,7 @@ def sample_block_2to3(
     k2 = np.zeros(4)
     xf1 = np.zeros(11)
     xf2 = np.zeros(11)
-    cc = np.zeros(4, dtype=np.complex128)
+    basis = np.zeros((3, 3))
     me = np.zeros((2, N_CFG))
     terms = np.zeros(6 * N_CFG)
     n_keep = 0
@@ -166,9 +205,8 @@ def sample_block_2to3(
         u4, j4 = vegas_map(rng.random(), vgrid, 4, trial_bins, t)
         u5, j5 = vegas_map(rng.random(), vgrid, 5, trial_bins, t)
         w_map = j0 * j1 * j2 * j3 * j4 * j5
-        pt2, w_pt = sample_power_law(u0, pt2_lo, pt2_hi, a_pt)
-        q2_lo = (abs(ma) + abs(mb)) ** 2
-        q2, w_q = sample_power_law(u1, q2_lo, s, a_q)
+        pt2, w_pt = power_law_draw(u0, e_pt, lo_pt, span_pt)
+        q2, w_q = power_law_draw(u1, e_q, lo_q[p], span_q[p])
         dy = dy_max * (2.0 * u2 - 1.0)
         phi = 2.0 * math.pi * rng.random()
         cos_th = 2.0 * u4 - 1.0
@@ -177,34 +215,42 @@ def sample_block_2to3(
         r_flav = rng.random()
         pt = math.sqrt(pt2)
         mt = math.sqrt(q2 + pt2)
-        yv = 0.5 * dy
-        yj = -0.5 * dy
-        e_tot = mt * math.cosh(yv) + pt * math.cosh(yj)
-        pz_tot = mt * math.sinh(yv) + pt * math.sinh(yj)
-        shat = e_tot * e_tot - pz_tot * pz_tot
+        # Light-cone components E +- pz: chi pair at rapidity dy/2 and jet at -dy/2 have
+        # V+- = mt e^(+-dy/2), J+- = pt e^(-+dy/2); the system P+- = V+- + J+-, shat = P+ P-.
+        ea = math.exp(0.5 * dy)
+        ia = 1.0 / ea
+        pp = mt * ea + pt * ia
+        pm = mt * ia + pt * ea
+        shat = pp * pm
         if shat >= s:
             continue
         tau = shat / s
         log_tau = math.log(tau)
         y_sys = 0.5 * log_tau * (2.0 * r_y - 1.0)  # uniform in [ln sqrt(tau), -ln sqrt(tau)]
-        shift = y_sys - 0.5 * math.log((e_tot + pz_tot) / (e_tot - pz_tot))
-        yv += shift
-        yj += shift
-        cphi = math.cos(phi)
-        sphi = math.sin(phi)
-        pv[0] = mt * math.cosh(yv)
-        pv[1] = pt * cphi
-        pv[2] = pt * sphi
-        pv[3] = mt * math.sinh(yv)
-        pj[0] = pt * math.cosh(yj)
-        pj[1] = -pt * cphi
-        pj[2] = -pt * sphi
-        pj[3] = pt * math.sinh(yj)
+        ey = math.exp(y_sys)
         sqrt_tau = math.sqrt(tau)
-        x1 = sqrt_tau * math.exp(y_sys)
-        x2 = sqrt_tau * math.exp(-y_sys)
+        x1 = sqrt_tau * ey
+        x2 = sqrt_tau / ey
         if x1 >= 1.0 or x2 >= 1.0:
             continue
+        # Longitudinal boost to the lab, P+ -> x1 sqrt(s), P- -> x2 sqrt(s): light-cone
+        # components scale by b and 1/b (the rapidity shift y_sys - y_P of the system).
+        bp = x1 * sqrt_s / pp
+        bm = x2 * sqrt_s / pm  # = 1 / bp up to rounding
+        vp = mt * ea * bp
+        vm = mt * ia * bm
+        jp = pt * ia * bp
+        jm = pt * ea * bm
+        cphi = math.cos(phi)
+        sphi = math.sin(phi)
+        pv[0] = 0.5 * (vp + vm)
+        pv[1] = pt * cphi
+        pv[2] = pt * sphi
+        pv[3] = 0.5 * (vp - vm)
+        pj[0] = 0.5 * (jp + jm)
+        pj[1] = -pt * cphi
+        pj[2] = -pt * sphi
+        pj[3] = 0.5 * (jp - jm)
         p1[0] = 0.5 * x1 * sqrt_s
         p1[3] = p1[0]
         p2[0] = 0.5 * x2 * sqrt_s
@@ -217,22 +263,28 @@ def sample_block_2to3(
         mtb = math.sqrt(mb * mb + k2[1] * k2[1] + k2[2] * k2[2])
         mu = 0.5 * (mta + mtb + pt)
         mu2 = mu * mu
-        xfx_all(pdf_grid, x1, mu2, xf1)
-        xfx_all(pdf_grid, x2, mu2, xf2)
-        als = alphas_q2(as_grid, mu2)
+        log_mu2 = math.log(mu2)
+        # ln x1,2 = ln sqrt(tau) +- y_sys (no log call)
+        xfx_pair(xs, log_xs, q2s, log_q2s, coeffs, q_mode, x1, 0.5 * log_tau + y_sys, x2,
+                 0.5 * log_tau - y_sys, mu2, log_mu2, xf1, xf2)
+        als = alphas_q2_log(as_q2s, as_log_q2s, as_values, as_mode, mu2, log_mu2)
         gs2 = 4.0 * math.pi * als
-        # |M|^2 per coupling class and parton configuration
-        n_cls = 0
-        for k in range(n_pair[p]):
-            n_cls = max(n_cls, pair_class[p, k] + 1)
-        for c in range(n_cls):
-            _couplings(coup, p, c, n_bos, bos_m, bos_w, q2, cc)
-            me[c, CFG_QQB] = me2_qqbar_chichi_g(p1, p2, pj, k1, k2, ma, mb, cc, gs2)
-            me[c, CFG_QBQ] = me2_qqbar_chichi_g(p2, p1, pj, k1, k2, ma, mb, cc, gs2)
-            me[c, CFG_QG] = me2_qg_chichi_q(p1, p2, pj, k1, k2, ma, mb, cc, gs2)
-            me[c, CFG_GQ] = me2_qg_chichi_q(p2, p1, pj, k1, k2, ma, mb, cc, gs2)
-            me[c, CFG_QBG] = me2_qbarg_chichi_qbar(p1, p2, pj, k1, k2, ma, mb, cc, gs2)
-            me[c, CFG_GQB] = me2_qbarg_chichi_qbar(p2, p1, pj, k1, k2, ma, mb, cc, gs2)
+        # |M|^2 per coupling class and parton configuration: the coupling-free parts are
+        # shared by all classes (matrix_elements.me2_2to3_basis)
+        me2_2to3_basis(p1, p2, pj, k1, k2, ma, mb, gs2, basis)
+        for c in range(n_cls[p]):
+            # C_ij(Q^2) of _couplings, written out: array arguments of an inlined function
+            # cost atomic reference-count updates in this loop
+            c_ll = c_lr = c_rl = c_rr = 0j
+            for v in range(n_bos[p]):
+                m = bos_m[p, v]
+                prop = 1.0 / complex(q2 - m * m, m * bos_w[p, v])
+                c_ll += coup[p, c, v, 0] * prop
+                c_lr += coup[p, c, v, 1] * prop
+                c_rl += coup[p, c, v, 2] * prop
+                c_rr += coup[p, c, v, 3] * prop
+            same, opp, mix = coupling_sums4(c_ll, c_lr, c_rl, c_rr)
+            me2_2to3_configs(basis, same, opp, mix, me, c)
         total = 0.0
         n_terms = 0
         for k in range(n_pair[p]):
@@ -253,18 +305,9 @@ def sample_block_2to3(
         if not total > 0.0:
             continue
         beta = math.sqrt(max(kallen(q2, ma * ma, mb * mb), 0.0)) / q2
-        jac = (
-            w_map
-            * w_pt
-            * w_q
-            * (2.0 * dy_max)
-            * (-log_tau)
-            / (8.0 * math.pi * s)
-            / (2.0 * math.pi)
-            * beta
-            / (8.0 * math.pi)
-        )
-        w = total / (x1 * x2) / (2.0 * shat) * jac * gev2_to_fb * proc_kfac[p] / proc_prob[p]
+        # flux 1/(2 shat), 1/(x1 x2) of the x f products, the phase-space Jacobian (module
+        # docstring) and the constant factors of w_const
+        w = total / (x1 * x2 * 2.0 * shat) * (w_map * w_pt * w_q * (-log_tau) * beta) * w_const[p]
         trial_w[t] = w
         if w_max > 0.0 and w < r_acc * w_max:
             continue
@@ -293,23 +336,21 @@ def sample_block_2to3(
             id1, id2, idj = qb_id, 21, -q_id
         else:
             id1, id2, idj = 21, qb_id, -q_id
-        row = out_f[n_keep]
-        row[F_WEIGHT] = w
-        row[F_X1] = x1
-        row[F_X2] = x2
-        row[F_MU] = mu
-        row[F_ALPHAS] = als
+        out_f[n_keep, F_WEIGHT] = w
+        out_f[n_keep, F_X1] = x1
+        out_f[n_keep, F_X2] = x2
+        out_f[n_keep, F_MU] = mu
+        out_f[n_keep, F_ALPHAS] = als
         for i in range(4):
-            row[F_A + i] = k1[i]
-            row[F_B + i] = k2[i]
-            row[F_J + i] = pj[i]
-        row[F_P1] = p1[0]
-        row[F_P2] = p2[0]
-        irow = out_i[n_keep]
-        irow[I_PROC] = p
-        irow[I_ID1] = id1
-        irow[I_ID2] = id2
-        irow[I_IDJ] = idj
+            out_f[n_keep, F_A + i] = k1[i]
+            out_f[n_keep, F_B + i] = k2[i]
+            out_f[n_keep, F_J + i] = pj[i]
+        out_f[n_keep, F_P1] = p1[0]
+        out_f[n_keep, F_P2] = p2[0]
+        out_i[n_keep, I_PROC] = p
+        out_i[n_keep, I_ID1] = id1
+        out_i[n_keep, I_ID2] = id2
+        out_i[n_keep, I_IDJ] = idj
         n_keep += 1
     return n_keep
 

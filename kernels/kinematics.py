@@ -44,6 +44,11 @@ def two_body_decay(parent, m_parent, m1, m2, cos_theta, phi, k1, k2):
     The direction of k1 in the parent rest frame is (cos_theta, phi) with respect to the
     lab axes; both daughters are boosted to the frame of ``parent``. Returns False if the
     decay is closed.
+
+    The boost uses m_parent as the parent mass (no square root): with P = parent and
+    k* the rest-frame momentum, E = (E_P e* + P.k*) / M and
+    k = k* + P [P.k* / (E_P + M) + e*] / M, Jackson Eq. 11.19 with gamma = E_P / M,
+    beta = P / E_P and (gamma - 1) / beta^2 = gamma^2 / (gamma + 1).
     """
     ma = abs(m1)
     mb = abs(m2)
@@ -53,21 +58,48 @@ def two_body_decay(parent, m_parent, m1, m2, cos_theta, phi, k1, k2):
     pstar = math.sqrt(lam) / (2.0 * m_parent)
     e1 = (m_parent * m_parent + ma * ma - mb * mb) / (2.0 * m_parent)
     sin_theta = math.sqrt(max(0.0, 1.0 - cos_theta * cos_theta))
-    nx = sin_theta * math.cos(phi)
-    ny = sin_theta * math.sin(phi)
-    nz = cos_theta
-    bx = parent[1] / parent[0]
-    by = parent[2] / parent[0]
-    bz = parent[3] / parent[0]
-    # rest-frame momenta, then boost; reuse k2 as scratch for k1's rest-frame vector
-    k2[0] = e1
-    k2[1] = pstar * nx
-    k2[2] = pstar * ny
-    k2[3] = pstar * nz
-    boost_into(k2, bx, by, bz, k1)
+    kx = pstar * sin_theta * math.cos(phi)
+    ky = pstar * sin_theta * math.sin(phi)
+    kz = pstar * cos_theta
+    pk = parent[1] * kx + parent[2] * ky + parent[3] * kz
+    inv_m = 1.0 / m_parent
+    coef = (pk / (parent[0] + m_parent) + e1) * inv_m
+    k1[0] = (parent[0] * e1 + pk) * inv_m
+    k1[1] = kx + coef * parent[1]
+    k1[2] = ky + coef * parent[2]
+    k1[3] = kz + coef * parent[3]
     for i in range(4):
         k2[i] = parent[i] - k1[i]
     return True
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def power_law_setup(lo: float, hi: float, a: float):
+    """Constants (e, lo^e, hi^e - lo^e), e = 1 - a, of :func:`power_law_draw` on [lo, hi].
+
+    a = 2 (e = -1) uses divisions instead of pow.
+    """
+    e = 1.0 - a
+    if e == -1.0:
+        lo_e = 1.0 / lo
+        span = 1.0 / hi - lo_e
+    else:
+        lo_e = lo**e
+        span = hi**e - lo_e
+    return e, lo_e, span
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def power_law_draw(r: float, e: float, lo_e: float, span: float):
+    """Draw u with density g(u) = e u^-a / span from the constants of :func:`power_law_setup`.
+
+    Inverse CDF: z = lo^e + r span, u = z^(1/e); since u^-a = u^(e-1) = z / u, the
+    weight 1 / g(u) = span u^a / e = span u / (e z) needs no second pow. Returns
+    (u, 1 / g(u)).
+    """
+    z = lo_e + r * span
+    u = 1.0 / z if e == -1.0 else z ** (1.0 / e)
+    return u, span * u / (e * z)
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
@@ -76,8 +108,5 @@ def sample_power_law(r: float, lo: float, hi: float, a: float):
 
     Returns (u, 1 / g(u)), the value and the inverse density (the Monte Carlo weight).
     """
-    e = 1.0 - a
-    lo_e = lo**e
-    span = hi**e - lo_e
-    u = (lo_e + r * span) ** (1.0 / e)
-    return u, span / (e * u ** (-a))
+    e, lo_e, span = power_law_setup(lo, hi, a)
+    return power_law_draw(r, e, lo_e, span)

@@ -44,6 +44,11 @@ exactly at both ends of an interval).
 
 Extrapolation: LHAPDF's "nearest" extrapolator: x and Q^2 are frozen at the grid edges.
 x > 1 gives 0; x <= 0, Q^2 <= 0 or NaN give NaN. See docs/pdf.md.
+
+For the event generator: :func:`xfx_pair` (two x at one Q^2, logarithms supplied, the Q^2
+search and weights done once) and :func:`alphas_q2_log` (ln Q^2 supplied; its knot search
+starts from the uniform-log guess, :func:`_index_near`) give the same numbers as
+:func:`xfx_all` and :func:`alphas_q2`.
 """
 
 from __future__ import annotations
@@ -72,6 +77,133 @@ def _index_below(knots, v):
         base += half * np.int64(knots[base + half] <= v)
         length -= half
     return min(base, knots.size - 2)
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _index_near(knots, v, log_knots, log_v):
+    """:func:`_index_below` (same result, v not NaN) for knots nearly uniform in log: start at the
+    index of a uniform log grid with the same ends, then step to the bracketing interval.
+
+    For the alpha_s table (about a thousand knots, uniform in ln Q^2 but for the first
+    step and the duplicated thresholds) the start is within one or two knots, so this
+    replaces ~11 dependent loads of the binary search by two or three.
+    """
+    n = knots.size
+    g = (log_v - log_knots[0]) / (log_knots[n - 1] - log_knots[0]) * (n - 1)
+    # any start in [0, n - 2] gives the right answer (the walks below); NaN starts at n - 2
+    i = n - 2
+    if g < n - 2:
+        i = int(g) if g > 0.0 else 0
+    while i > 0 and knots[i] > v:
+        i -= 1
+    while i < n - 2 and knots[i + 1] <= v:
+        i += 1
+    return i
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _q_weights(q2s, log_q2s, q_mode, q2, log_q2):
+    """Q^2 interval iq, its mode and the weights of the Q^2 rows q_{i-1} .. q_{i+2}.
+
+    q2 inside the grid, log_q2 = ln q2. Cubic Hermite in ln Q^2 (module docstring).
+    """
+    iq = _index_below(q2s, q2)
+    d1 = log_q2s[iq + 1] - log_q2s[iq]
+    tq = (log_q2 - log_q2s[iq]) / d1
+    mode = q_mode[iq]
+    if mode == 3:  # two-knot subgrid: linear in ln Q^2
+        return iq, mode, 0.0, 1.0 - tq, tq, 0.0
+    t2 = tq * tq
+    t3 = t2 * tq
+    h00 = 2.0 * t3 - 3.0 * t2 + 1.0
+    h10 = t3 - 2.0 * t2 + tq
+    h01 = -2.0 * t3 + 3.0 * t2
+    h11 = t3 - t2
+    # Slopes times d1, as linear forms in (v_ll, v_l, v_h, v_hh).
+    if mode == 1:  # forward difference at the lower knot
+        l0 = 0.0
+        l1 = -1.0
+        l2 = 1.0
+    else:
+        r0 = d1 / (log_q2s[iq] - log_q2s[iq - 1])
+        l0 = -0.5 * r0
+        l1 = 0.5 * (r0 - 1.0)
+        l2 = 0.5
+    if mode == 2:  # backward difference at the upper knot
+        u1 = -1.0
+        u2 = 1.0
+        u3 = 0.0
+    else:
+        r2 = d1 / (log_q2s[iq + 2] - log_q2s[iq + 1])
+        u1 = -0.5
+        u2 = 0.5 * (1.0 - r2)
+        u3 = 0.5 * r2
+    w0 = h10 * l0
+    w1 = h00 + h10 * l1 + h11 * u1
+    w2 = h01 + h10 * l2 + h11 * u2
+    w3 = h11 * u3
+    return iq, mode, w0, w1, w2, w3
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _apply(coeffs, ix, tx, iq, mode, w0, w1, w2, w3, out):
+    """out[f] = sum over the 4 Q^2 rows and the x Hermite basis at tx, all flavours."""
+    if mode == 3:  # two-knot subgrid: bilinear in (ln x, ln Q^2)
+        b0 = 1.0 - tx  # linear in ln x between VL and VH
+        b1 = 0.0
+        b2 = tx
+        b3 = 0.0
+    else:
+        s2 = tx * tx
+        s3 = s2 * tx
+        b0 = 2.0 * s3 - 3.0 * s2 + 1.0
+        b1 = s3 - 2.0 * s2 + tx
+        b2 = -2.0 * s3 + 3.0 * s2
+        b3 = s3 - s2
+    # coeffs rows are shifted by one: row iq + j holds Q^2 knot iq - 1 + j, j = 0..3.
+    # 16 weights (Q^2 row weight times x Hermite basis) applied to all flavours.
+    a0, a1, a2, a3 = w0 * b0, w0 * b1, w0 * b2, w0 * b3
+    e0, e1, e2, e3 = w1 * b0, w1 * b1, w1 * b2, w1 * b3
+    g0, g1, g2, g3 = w2 * b0, w2 * b1, w2 * b2, w2 * b3
+    k0, k1, k2, k3 = w3 * b0, w3 * b1, w3 * b2, w3 * b3
+    for f in range(N_SLOTS):
+        out[f] = (
+            (
+                a0 * coeffs[ix, iq, 0, f]
+                + a1 * coeffs[ix, iq, 1, f]
+                + a2 * coeffs[ix, iq, 2, f]
+                + a3 * coeffs[ix, iq, 3, f]
+            )
+            + (
+                e0 * coeffs[ix, iq + 1, 0, f]
+                + e1 * coeffs[ix, iq + 1, 1, f]
+                + e2 * coeffs[ix, iq + 1, 2, f]
+                + e3 * coeffs[ix, iq + 1, 3, f]
+            )
+            + (
+                g0 * coeffs[ix, iq + 2, 0, f]
+                + g1 * coeffs[ix, iq + 2, 1, f]
+                + g2 * coeffs[ix, iq + 2, 2, f]
+                + g3 * coeffs[ix, iq + 2, 3, f]
+            )
+            + (
+                k0 * coeffs[ix, iq + 3, 0, f]
+                + k1 * coeffs[ix, iq + 3, 1, f]
+                + k2 * coeffs[ix, iq + 3, 2, f]
+                + k3 * coeffs[ix, iq + 3, 3, f]
+            )
+        )
+    return out
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _finish(invalid, above_one, out):
+    """NaN for invalid input, 0 for x > 1 (applied last: one exit for the hot path)."""
+    if invalid or above_one:
+        fill = np.nan if invalid else 0.0
+        for f in range(N_SLOTS):
+            out[f] = fill
+    return out
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
@@ -111,97 +243,83 @@ def xfx_all(grid, x, q2, out):
     q2 = min(max(q2, q2s[0]), q2s[-1]) if not invalid else q2s[0]
 
     ix = _index_below(xs, x)
-    iq = _index_below(q2s, q2)
     tx = (math.log(x) - log_xs[ix]) / (log_xs[ix + 1] - log_xs[ix])
-    d1 = log_q2s[iq + 1] - log_q2s[iq]
-    tq = (math.log(q2) - log_q2s[iq]) / d1
-    mode = q_mode[iq]
+    iq, mode, w0, w1, w2, w3 = _q_weights(q2s, log_q2s, q_mode, q2, math.log(q2))
+    _apply(coeffs, ix, tx, iq, mode, w0, w1, w2, w3, out)
+    return _finish(invalid, above_one, out)
 
-    # Weights of the four Q^2 rows (q_{i-1}, q_i, q_{i+1}, q_{i+2}) and x Hermite basis.
-    if mode == 3:  # two-knot subgrid: bilinear in (ln x, ln Q^2)
-        w0 = 0.0
-        w1 = 1.0 - tq
-        w2 = tq
-        w3 = 0.0
-        b0 = 1.0 - tx  # linear in ln x between VL and VH
-        b1 = 0.0
-        b2 = tx
-        b3 = 0.0
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _clamp_log(v, log_v, knots, log_knots):
+    """(v, ln v) frozen at the grid edges ("nearest" extrapolation); v > 0."""
+    if v < knots[0]:
+        return knots[0], log_knots[0]
+    if v > knots[-1]:
+        return knots[-1], log_knots[-1]
+    return v, log_v
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _xfx_at(xs, log_xs, coeffs, x, log_x, bad, iq, mode, w0, w1, w2, w3, out):
+    """x f at one x with the Q^2 weights of :func:`_q_weights` (bad: NaN output)."""
+    above_one = x > 1.0
+    if bad:
+        x, log_x = xs[0], log_xs[0]
     else:
-        t2 = tq * tq
-        t3 = t2 * tq
-        h00 = 2.0 * t3 - 3.0 * t2 + 1.0
-        h10 = t3 - 2.0 * t2 + tq
-        h01 = -2.0 * t3 + 3.0 * t2
-        h11 = t3 - t2
-        # Slopes times d1, as linear forms in (v_ll, v_l, v_h, v_hh).
-        if mode == 1:  # forward difference at the lower knot
-            l0 = 0.0
-            l1 = -1.0
-            l2 = 1.0
-        else:
-            r0 = d1 / (log_q2s[iq] - log_q2s[iq - 1])
-            l0 = -0.5 * r0
-            l1 = 0.5 * (r0 - 1.0)
-            l2 = 0.5
-        if mode == 2:  # backward difference at the upper knot
-            u1 = -1.0
-            u2 = 1.0
-            u3 = 0.0
-        else:
-            r2 = d1 / (log_q2s[iq + 2] - log_q2s[iq + 1])
-            u1 = -0.5
-            u2 = 0.5 * (1.0 - r2)
-            u3 = 0.5 * r2
-        w0 = h10 * l0
-        w1 = h00 + h10 * l1 + h11 * u1
-        w2 = h01 + h10 * l2 + h11 * u2
-        w3 = h11 * u3
-        s2 = tx * tx
-        s3 = s2 * tx
-        b0 = 2.0 * s3 - 3.0 * s2 + 1.0
-        b1 = s3 - 2.0 * s2 + tx
-        b2 = -2.0 * s3 + 3.0 * s2
-        b3 = s3 - s2
+        x, log_x = _clamp_log(x, log_x, xs, log_xs)
+    ix = _index_below(xs, x)
+    tx = (log_x - log_xs[ix]) / (log_xs[ix + 1] - log_xs[ix])
+    _apply(coeffs, ix, tx, iq, mode, w0, w1, w2, w3, out)
+    return _finish(bad, above_one, out)
 
-    # coeffs rows are shifted by one: row iq + j holds Q^2 knot iq - 1 + j, j = 0..3.
-    # 16 weights (Q^2 row weight times x Hermite basis) applied to all flavours.
-    a0, a1, a2, a3 = w0 * b0, w0 * b1, w0 * b2, w0 * b3
-    e0, e1, e2, e3 = w1 * b0, w1 * b1, w1 * b2, w1 * b3
-    g0, g1, g2, g3 = w2 * b0, w2 * b1, w2 * b2, w2 * b3
-    k0, k1, k2, k3 = w3 * b0, w3 * b1, w3 * b2, w3 * b3
-    for f in range(N_SLOTS):
-        out[f] = (
-            (
-                a0 * coeffs[ix, iq, 0, f]
-                + a1 * coeffs[ix, iq, 1, f]
-                + a2 * coeffs[ix, iq, 2, f]
-                + a3 * coeffs[ix, iq, 3, f]
-            )
-            + (
-                e0 * coeffs[ix, iq + 1, 0, f]
-                + e1 * coeffs[ix, iq + 1, 1, f]
-                + e2 * coeffs[ix, iq + 1, 2, f]
-                + e3 * coeffs[ix, iq + 1, 3, f]
-            )
-            + (
-                g0 * coeffs[ix, iq + 2, 0, f]
-                + g1 * coeffs[ix, iq + 2, 1, f]
-                + g2 * coeffs[ix, iq + 2, 2, f]
-                + g3 * coeffs[ix, iq + 2, 3, f]
-            )
-            + (
-                k0 * coeffs[ix, iq + 3, 0, f]
-                + k1 * coeffs[ix, iq + 3, 1, f]
-                + k2 * coeffs[ix, iq + 3, 2, f]
-                + k3 * coeffs[ix, iq + 3, 3, f]
-            )
-        )
-    if invalid or above_one:
-        fill = np.nan if invalid else 0.0
-        for f in range(N_SLOTS):
-            out[f] = fill
-    return out
+
+# ``_nrt=False`` (numba's switch for reference counting) on the two functions below: they
+# allocate nothing and return no array, and numba's refcount pruning does not remove the
+# atomic incref/decref of their array arguments across their branches (measured: 22 per
+# trial point of sample_block_2to3, ~7 % of its time). Never return an array from them.
+@nb.njit(cache=True, error_model="numpy", _nrt=False)
+def xfx_pair(xs, log_xs, q2s, log_q2s, coeffs, q_mode, x1, log_x1, x2, log_x2, q2, log_q2,
+             out1, out2):
+    """:func:`xfx_all` at (x1, Q^2) and (x2, Q^2), with the logarithms supplied.
+
+    Parameters
+    ----------
+    xs, log_xs, q2s, log_q2s, coeffs, q_mode : ndarray
+        The arrays of ``PdfSet.grid`` (module docstring), unpacked by the caller: unpacking
+        the tuple inside a loop costs an atomic reference-count update per array.
+    x1, x2 : float
+        Momentum fractions, 0 < x <= 1.
+    log_x1, log_x2 : float
+        ln x1 and ln x2 (the caller often has them without a log call).
+    q2 : float
+        Factorisation scale squared [GeV^2], common to both points.
+    log_q2 : float
+        ln q2.
+    out1, out2 : ndarray of float64, shape (11,)
+        Outputs, slots as in :func:`xfx_all`.
+
+    Returns
+    -------
+    None
+        out1 and out2 are filled in place (returning arrays would cost atomic
+        reference-count updates in the caller's loop).
+
+    Notes
+    -----
+    Same interpolation as :func:`xfx_all` (bitwise equal inside the grid when the logs are
+    ``math.log`` of the arguments; at the edges the stored knot logs are used); the Q^2
+    knot search and row weights are computed once for both points.
+    """
+    q_bad = not q2 > 0.0
+    bad1 = q_bad or not x1 > 0.0
+    bad2 = q_bad or not x2 > 0.0
+    if q_bad:
+        q2, log_q2 = q2s[0], log_q2s[0]
+    else:
+        q2, log_q2 = _clamp_log(q2, log_q2, q2s, log_q2s)
+    iq, mode, w0, w1, w2, w3 = _q_weights(q2s, log_q2s, q_mode, q2, log_q2)
+    _xfx_at(xs, log_xs, coeffs, x1, log_x1, bad1, iq, mode, w0, w1, w2, w3, out1)
+    _xfx_at(xs, log_xs, coeffs, x2, log_x2, bad2, iq, mode, w0, w1, w2, w3, out2)
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -228,6 +346,60 @@ def xfx_all_array(grid, x, q2, out):
     return out
 
 
+@nb.njit(cache=True, error_model="numpy", _nrt=False)
+def alphas_q2_log(q2s, log_q2s, alphas, as_mode, q2, log_q2):
+    """:func:`alphas_q2` with ln Q^2 supplied (the caller often has it already).
+
+    Parameters
+    ----------
+    q2s, log_q2s, alphas, as_mode : ndarray
+        The arrays of ``PdfSet.alphas_grid`` (module docstring), unpacked by the caller.
+    q2 : float
+        Renormalisation scale squared [GeV^2].
+    log_q2 : float
+        ln q2 (used inside the table only).
+
+    Returns
+    -------
+    float
+        alpha_s; cubic Hermite in ln Q^2 inside the table, frozen above it, and below it
+        the power law alpha_s(Q_0^2) (Q^2 / Q_0^2)^p with p the log-log slope of the first
+        non-degenerate interval (as LHAPDF). NaN for Q^2 <= 0 or NaN.
+    """
+    if not q2 > 0.0:
+        return np.nan
+    n = q2s.size
+    if q2 < q2s[0]:
+        k = 1
+        while k < n - 1 and q2s[k] == q2s[0]:
+            k += 1
+        p = math.log10(alphas[k] / alphas[0]) / math.log10(q2s[k] / q2s[0])
+        return alphas[0] * (q2 / q2s[0]) ** p
+    if q2 > q2s[-1]:
+        return alphas[-1]
+    i = _index_near(q2s, q2, log_q2s, log_q2)
+    mode = as_mode[i]
+    d1 = log_q2s[i + 1] - log_q2s[i]
+    fwd = (alphas[i + 1] - alphas[i]) / d1
+    if mode == 1 or mode == 3:
+        s_lo = fwd
+    else:
+        s_lo = 0.5 * (fwd + (alphas[i] - alphas[i - 1]) / (log_q2s[i] - log_q2s[i - 1]))
+    if mode == 2 or mode == 3:
+        s_hi = fwd
+    else:
+        s_hi = 0.5 * (fwd + (alphas[i + 2] - alphas[i + 1]) / (log_q2s[i + 2] - log_q2s[i + 1]))
+    t = (log_q2 - log_q2s[i]) / d1
+    t2 = t * t
+    t3 = t2 * t
+    return (
+        (2.0 * t3 - 3.0 * t2 + 1.0) * alphas[i]
+        + (t3 - 2.0 * t2 + t) * s_lo * d1
+        + (-2.0 * t3 + 3.0 * t2) * alphas[i + 1]
+        + (t3 - t2) * s_hi * d1
+    )
+
+
 @nb.njit(cache=True, error_model="numpy", inline="always")
 def alphas_q2(asgrid, q2):
     """Strong coupling alpha_s(Q^2) from the set's table (LHAPDF ``AlphaS_Ipol``).
@@ -247,38 +419,7 @@ def alphas_q2(asgrid, q2):
         non-degenerate interval (as LHAPDF). NaN for Q^2 <= 0 or NaN.
     """
     q2s, log_q2s, alphas, as_mode = asgrid
-    if not q2 > 0.0:
-        return np.nan
-    n = q2s.size
-    if q2 < q2s[0]:
-        k = 1
-        while k < n - 1 and q2s[k] == q2s[0]:
-            k += 1
-        p = math.log10(alphas[k] / alphas[0]) / math.log10(q2s[k] / q2s[0])
-        return alphas[0] * (q2 / q2s[0]) ** p
-    if q2 > q2s[-1]:
-        return alphas[-1]
-    i = _index_below(q2s, q2)
-    mode = as_mode[i]
-    d1 = log_q2s[i + 1] - log_q2s[i]
-    fwd = (alphas[i + 1] - alphas[i]) / d1
-    if mode == 1 or mode == 3:
-        s_lo = fwd
-    else:
-        s_lo = 0.5 * (fwd + (alphas[i] - alphas[i - 1]) / (log_q2s[i] - log_q2s[i - 1]))
-    if mode == 2 or mode == 3:
-        s_hi = fwd
-    else:
-        s_hi = 0.5 * (fwd + (alphas[i + 2] - alphas[i + 1]) / (log_q2s[i + 2] - log_q2s[i + 1]))
-    t = (math.log(q2) - log_q2s[i]) / d1
-    t2 = t * t
-    t3 = t2 * t
-    return (
-        (2.0 * t3 - 3.0 * t2 + 1.0) * alphas[i]
-        + (t3 - 2.0 * t2 + t) * s_lo * d1
-        + (-2.0 * t3 + 3.0 * t2) * alphas[i + 1]
-        + (t3 - t2) * s_hi * d1
-    )
+    return alphas_q2_log(q2s, log_q2s, alphas, as_mode, q2, math.log(q2) if q2 > 0.0 else np.nan)
 
 
 @nb.njit(cache=True, error_model="numpy")

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from higgsino_sim import constants as sm
 from higgsino_sim.errors import HsimError
 from higgsino_sim.kernels.decays import N_SLOTS
 
@@ -48,6 +49,8 @@ TAG_1, TAG_2 = 501, 502
 TAG_DECAY0 = 511
 
 _MASSLESS = (21, 22, 12, 14, 16)
+#: decay products with the PDG mass (quarks, leptons, pi0, pi+-, K+-; kernels' decays)
+_NOMINAL = (1, 2, 3, 4, 5, 11, 13, 15, 111, 211, 321)
 _COMPONENTS = ("e", "px", "py", "pz")
 
 #: Parquet columns the record needs
@@ -218,12 +221,20 @@ def build_record(batch: pa.RecordBatch, sqrt_s: float) -> Record:
     status[:, :ROW_A] = -1
     status[~valid] = 0
 
-    # masses: from the four-momentum; exactly 0 for massless ids and the incoming partons
+    # masses: the table's float32 four-momenta give sqrt(E^2 - p^2) only to ~2^-24 E^2 / m
+    # (docs/output.md, storage and precision): meaningless for an electron (Pythia then
+    # resets its mass and reshuffles the decay). So the decay products get the PDG mass
+    # the kernels gave them (constants.mass); 0 for massless ids and the incoming partons;
+    # the four-momentum's for the chis (<~1e-4 relative) and the ISR parton
     e, px, py, pz = f["e"], f["px"], f["py"], f["pz"]
     p = np.sqrt(px * px + py * py + pz * pz)
     with np.errstate(invalid="ignore"):
         m = np.sqrt(np.maximum((e - p) * (e + p), 0.0))
-    m[np.isin(np.abs(pdg), _MASSLESS)] = 0.0
+    apdg = np.abs(pdg)
+    dau_m, dau_id = m[:, ROW_DAU0:], apdg[:, ROW_DAU0:]  # views
+    for q in _NOMINAL:
+        dau_m[dau_id == q] = sm.mass(q)
+    m[np.isin(apdg, _MASSLESS)] = 0.0
     m[:, :ROW_A] = 0.0
 
     # colours

@@ -109,14 +109,17 @@ def _check_colour(ps) -> None:
 
 
 def _check_momentum(ps) -> None:
-    """Four-momentum conservation at the hard vertex and at every decay (1e-9 of E)."""
+    """Four-momentum conservation at the hard vertex and at every decay: the table's
+    float32 rounding (<= 2^-24 of each outgoing |p_i| <= E_i, printed exactly) on top of
+    the generator's float64 residual (1e-9 of E)."""
     p4 = np.array([[p.e, p.px, p.py, p.pz] for p in ps])
     m1 = np.array([int(p.mother1) for p in ps])
     hard = p4[2:5].sum(axis=0) - p4[0] - p4[1]
-    assert np.abs(hard).max() < 1e-9 * p4[:2, 0].sum()
+    assert np.abs(hard).max() <= 2.0**-24 * p4[2:5, 0].sum() + 1e-9 * p4[:2, 0].sum()
     for j in np.flatnonzero([int(p.status) == 2 for p in ps]):
-        kids = p4[m1 == j + 1].sum(axis=0)
-        assert np.abs(kids - p4[j]).max() < 1e-9 * p4[j, 0]
+        kids = p4[m1 == j + 1]
+        bound = 2.0**-24 * (kids[:, 0].sum() + p4[j, 0]) + 1e-9 * p4[j, 0]
+        assert np.abs(kids.sum(axis=0) - p4[j]).max() <= bound
 
 
 def test_lhe_header(sample: Path, tmp_path: Path) -> None:

@@ -5,7 +5,8 @@
 2. crossing relations between the 2 -> 3 functions;
 3. soft-gluon and initial-state collinear limits (eikonal factor, P_qq, P_qg);
 4. integrating out the chi pair gives the Drell-Yan + jet shape (t^2 + u^2 + 2 s Q^2)/(t u);
-5. the analytic sigma_hat vs Gauss-Legendre integration, and textbook limits.
+5. the analytic sigma_hat vs Gauss-Legendre integration, and textbook limits;
+6. the generator's phase-space helpers (kinematics.two_body_decay, power-law draws).
 
 Tolerances. The closed forms are short sums of products; at the points used here (away
 from thresholds and from p1.p3 = 0) the kernel rounds at ~1e-15 relative (checked against
@@ -25,6 +26,12 @@ import numpy as np
 import pytest
 
 from higgsino_sim.kernels import matrix_elements as me
+from higgsino_sim.kernels.kinematics import (
+    power_law_draw,
+    power_law_setup,
+    sample_power_law,
+    two_body_decay,
+)
 
 _spec = importlib.util.spec_from_file_location(
     "naive_amplitudes", Path(__file__).resolve().parents[1] / "naive_amplitudes.py"
@@ -158,6 +165,44 @@ def test_2to3_vs_brute_force(func, signs, kind) -> None:
         ref = slow(p1, p2, p3, k1, k2, ma, mb, c, GS2)
         assert got > 0.0
         assert got == pytest.approx(ref, rel=RTOL)
+
+
+#: configuration -> (reference function, closed form, beams swapped): the first parton of the
+#: swapped configurations comes from beam 2
+_CONFIGS = {
+    me.CFG_QQB: (naive.me2_qqbar_chichi_g, me.me2_qqbar_chichi_g, False),
+    me.CFG_QBQ: (naive.me2_qqbar_chichi_g, me.me2_qqbar_chichi_g, True),
+    me.CFG_QG: (naive.me2_qg_chichi_q, me.me2_qg_chichi_q, False),
+    me.CFG_GQ: (naive.me2_qg_chichi_q, me.me2_qg_chichi_q, True),
+    me.CFG_QBG: (naive.me2_qbarg_chichi_qbar, me.me2_qbarg_chichi_qbar, False),
+    me.CFG_GQB: (naive.me2_qbarg_chichi_qbar, me.me2_qbarg_chichi_qbar, True),
+}
+
+
+@pytest.mark.parametrize("kind", COUPLING_KINDS)
+@pytest.mark.parametrize("signs", MASS_SIGNS)
+def test_2to3_configs_vs_brute_force(signs, kind) -> None:
+    """me2_2to3_basis + me2_2to3_configs (the generator's path: shared dot products, one
+    basis row per charge-swapped pair of configurations) give the |M|^2 of all six parton
+    configurations: against the independent reference to RTOL, and against the
+    per-configuration closed forms (same Eq. 3.9, other arithmetic) to 1e-12, i.e. to
+    rounding (both round at ~1e-15 here, see the module docstring)."""
+    rng = np.random.default_rng(_seed(29, signs, kind))
+    basis = np.empty((3, 3))
+    out = np.zeros((2, me.N_CFG))
+    for _ in range(8):
+        ma, mb = masses(signs, rng)
+        c = couplings(kind, rng)
+        p1, p2, p3, k1, k2 = random_point_2to3(rng, ma, mb)
+        me.me2_2to3_basis(p1, p2, p3, k1, k2, ma, mb, GS2, basis)
+        me.me2_2to3_configs(basis, *me.coupling_sums(c), out, 1)
+        assert not out[0].any()  # only the requested row is written
+        for cfg, (slow, closed, swap) in _CONFIGS.items():
+            a, b = (p2, p1) if swap else (p1, p2)
+            assert out[1, cfg] > 0.0
+            assert out[1, cfg] == pytest.approx(slow(a, b, p3, k1, k2, ma, mb, c, GS2), rel=RTOL)
+            ref = closed(a, b, p3, k1, k2, ma, mb, c, GS2)
+            assert out[1, cfg] == pytest.approx(ref, rel=1e-12)
 
 
 @pytest.mark.parametrize("kind", COUPLING_KINDS)
@@ -430,3 +475,47 @@ def test_singular_points_do_not_raise() -> None:
     k1, k2 = decay(p1 + p2 - p3, 100.0, -110.0, 0.3, 0.2)
     c = couplings("random", np.random.default_rng(3))
     assert not np.isfinite(me.me2_qqbar_chichi_g(p1, p2, p3, k1, k2, 100.0, -110.0, c, GS2))
+
+
+# ------------------------------------------------ 6. phase-space helpers of the generator
+def test_two_body_decay_matches_reference_boost() -> None:
+    """kinematics.two_body_decay (boost with gamma = E/M, no square root) against the
+    reference decay of this file (naive.boost with beta = P/E): same daughters to rounding
+    (1e-12 of the parent energy), k1 + k2 = parent, and closed channels rejected."""
+    rng = np.random.default_rng(83)
+    k1, k2 = np.zeros(4), np.zeros(4)
+    for _ in range(50):
+        ma, mb = rng.uniform(80.0, 300.0), -rng.uniform(80.0, 300.0)
+        m = abs(ma) + abs(mb) + rng.uniform(0.1, 800.0)
+        pvec = rng.normal(size=3) * rng.uniform(10.0, 3000.0)
+        parent = np.concatenate([[math.sqrt(m * m + pvec @ pvec)], pvec])
+        cos_t, phi = rng.uniform(-1.0, 1.0), rng.uniform(0.0, 2.0 * np.pi)
+        assert two_body_decay(parent, m, ma, mb, cos_t, phi, k1, k2)
+        r1, r2 = decay(parent, ma, mb, cos_t, phi)
+        np.testing.assert_allclose(k1, r1, rtol=0, atol=1e-12 * parent[0])
+        np.testing.assert_allclose(k2, r2, rtol=0, atol=1e-12 * parent[0])
+        # k2 = parent - k1: the sum is off by two roundings of components <= E at most
+        np.testing.assert_allclose(k1 + k2, parent, rtol=0, atol=1e-15 * parent[0])
+    assert not two_body_decay(parent, 100.0, 60.0, -50.0, 0.3, 0.2, k1, k2)
+
+
+@pytest.mark.parametrize("a", [2.0, 1.6, 0.5])
+def test_power_law_draw_is_the_inverse_cdf(a: float) -> None:
+    """u(r) = (lo^e + r (hi^e - lo^e))^(1/e), e = 1 - a, and weight 1/g(u) with
+    g(u) = e u^-a / (hi^e - lo^e), evaluated here with numpy powers; the a = 2 path (no
+    pow) and the generic one agree with it to rounding (a few ulp of chained pow/division:
+    1e-13). The ends map onto lo and hi."""
+    lo, hi = 230.0**2, 13_000.0**2
+    e = 1.0 - a
+    r = np.concatenate([[0.0, 1.0], np.random.default_rng(89).random(200)])
+    u_ref = (lo**e + r * (hi**e - lo**e)) ** (1.0 / e)
+    w_ref = (hi**e - lo**e) / (e * u_ref**-a)
+    got = np.array([sample_power_law(ri, lo, hi, a) for ri in r])
+    np.testing.assert_allclose(got[:, 0], u_ref, rtol=1e-13)
+    np.testing.assert_allclose(got[:, 1], w_ref, rtol=1e-13)
+    # at r = 1 the inversion cancels lo^e against lo^e: relative error ~ eps (hi/lo)^|e|
+    tol = 8.0 * np.finfo(float).eps * (hi / lo) ** abs(e)
+    assert got[0, 0] == pytest.approx(lo, rel=1e-14)
+    assert got[1, 0] == pytest.approx(hi, rel=tol)
+    consts = power_law_setup(lo, hi, a)
+    assert power_law_draw(0.37, *consts) == sample_power_law(0.37, lo, hi, a)

@@ -10,7 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from higgsino_sim.kernels.pdf_interp import alphas_q2, xfx_all
+from higgsino_sim.kernels.pdf_interp import (
+    _index_below,
+    _index_near,
+    alphas_q2,
+    alphas_q2_log,
+    xfx_all,
+    xfx_pair,
+)
 from higgsino_sim.pdf import (
     DEFAULT_PDF,
     SLOT_PIDS,
@@ -271,6 +278,72 @@ def test_python_helpers_broadcast(pdf: PdfSet) -> None:
     np.testing.assert_array_equal(vals[1], xfx_all(pdf.grid, 0.1, 1e4, one))
     assert pdf.alphas(np.array([[MZ**2]])).shape == (1, 1)
     assert pdf.alphas(MZ**2) == alphas_q2(pdf.alphas_grid, MZ**2)
+
+
+def _pair_vs_single(grid, x1, x2, q2) -> None:
+    """xfx_pair (logs supplied, shared Q^2 work) against two xfx_all calls: bitwise inside
+    the grid, 1e-14 relative at the frozen edges (knot logs stored by numpy there, libm
+    logs in xfx_all: they may differ in the last bit), same NaN/zero flags."""
+    xs, q2s = grid[0], grid[2]
+    o1, o2, r1, r2 = (np.empty(11) for _ in range(4))
+
+    def log(v: float) -> float:
+        return math.log(v) if v > 0.0 else math.nan
+
+    xfx_pair(*grid, x1, log(x1), x2, log(x2), q2, log(q2), o1, o2)
+    xfx_all(grid, x1, q2, r1)
+    xfx_all(grid, x2, q2, r2)
+    for x, got, ref in ((x1, o1, r1), (x2, o2, r2)):
+        if xs[0] <= x <= xs[-1] and q2s[0] <= q2 <= q2s[-1]:
+            np.testing.assert_array_equal(got, ref)
+        else:
+            np.testing.assert_allclose(got, ref, rtol=1e-14, atol=0.0)
+
+
+def test_pair_kernel_equals_single_kernel(pdf: PdfSet, tmp_path: Path) -> None:
+    rng = np.random.default_rng(17)
+    n = 300
+    x = np.exp(rng.uniform(math.log(1e-9), 0.0, 2 * n))
+    q2 = np.exp(rng.uniform(math.log(1.65**2), math.log(1e10), n))
+    for i in range(n):
+        _pair_vs_single(pdf.grid, x[2 * i], x[2 * i + 1], q2[i])
+    # knots, a threshold, frozen edges and the flagged inputs
+    edge = [(pdf.x_min, 4.92**2), (1.0, 1.65**2), (1e-12, 1e12), (0.3, 0.5), (1.5, 100.0),
+            (0.0, 100.0), (0.1, -1.0), (math.nan, 100.0), (0.1, math.nan),
+            (pdf.grid[0][40], pdf.grid[2][11])]
+    for xv, qv in edge:
+        _pair_vs_single(pdf.grid, xv, 0.01, qv)
+        _pair_vs_single(pdf.grid, 0.02, xv, qv)
+    # two-knot (bilinear) and short subgrids
+    path = tmp_path / "SYNTH_lo" / "SYNTH_lo_0000.dat"
+    path.parent.mkdir()
+    _write_synthetic(path)
+    s = load_pdf(path)
+    for xv, qv in zip(np.exp(rng.uniform(-13, 0, 200)), rng.uniform(1.0, 20.0, 200), strict=True):
+        _pair_vs_single(s.grid, xv, 0.5 * xv, qv * qv)
+
+
+def test_index_near_equals_binary_search(pdf: PdfSet) -> None:
+    """_index_near (start from a uniform-log guess, then walk) returns _index_below's index
+    for any knots: the alpha_s table it is made for, the PDF Q^2 knots (duplicated
+    threshold) and a far from uniform set with a triple knot (long walks)."""
+    rng = np.random.default_rng(23)
+    bumpy = np.sort(np.concatenate([np.exp(rng.uniform(0, 20, 40)), [5.0, 5.0, 5.0]]))
+    for knots in (pdf.alphas_grid[0], pdf.grid[2], bumpy):
+        logs = np.log(knots)
+        vals = np.concatenate([
+            knots, 0.5 * (knots[1:] + knots[:-1]), knots * (1 + 1e-15), knots * (1 - 1e-15),
+            np.exp(rng.uniform(logs[0] - 1, logs[-1] + 1, 500)), [knots[0] / 2, 2 * knots[-1]],
+        ])
+        for v in vals:
+            assert _index_near(knots, v, logs, math.log(v)) == _index_below(knots, v), v
+
+
+def test_alphas_with_log_supplied_is_alphas(pdf: PdfSet) -> None:
+    q2s = pdf.alphas_grid[0]
+    q2 = np.concatenate([q2s, np.exp(np.random.default_rng(29).uniform(-2, 25, 2000))])
+    for v in q2:
+        assert alphas_q2_log(*pdf.alphas_grid, v, math.log(v)) == alphas_q2(pdf.alphas_grid, v)
 
 
 # --------------------------------------------------------------------------------------
