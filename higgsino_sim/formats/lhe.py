@@ -3,7 +3,7 @@
 Format: Alwall et al., "A standard format for Les Houches Event Files", hep-ph/0609017
 (LHEF), with the common block fields of Boos et al., hep-ph/0109068 (HEPRUP/HEPEUP).
 Written directly as text (momenta with 17 significant digits, so they read back exactly);
-read back with ``pylhe.read_lhe_with_attributes``. Weight convention: IDWTUP = 3 for an
+read back with ``pylhe.LHEFile.fromfile``. Weight convention: IDWTUP = 3 for an
 unweighted table, 4 for a weighted one; XWGTUP [pb] = N x (table weight [fb]) x 1e-3, so
 that the *average* of the event weights is the cross section (the meaning of IDWTUP = 4
 in Pythia 8, and MadGraph's ``event_norm = average``).

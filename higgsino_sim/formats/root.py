@@ -1,6 +1,6 @@
 """ROOT output: a flat TTree ``events`` written with uproot (docs/formats.md, "ROOT").
 
-One branch per Parquet column, same names and numeric types (int8, int32, float64; NaN
+One branch per Parquet column, same names and numeric types (int8, int32, float32, float64; NaN
 kept). The dictionary-string columns (``process``, ``chi_a_decay``, ``chi_b_decay``)
 become int8 codes, -1 for null (a stable chi10 leg); the code -> name lists are stored as
 the JSON TObjString ``string_columns`` (``{"process": ["c1p_n2", ...], ...}``), the run
@@ -22,7 +22,7 @@ from higgsino_sim.output import read_metadata
 
 #: name of the TTree
 TREE = "events"
-#: rows per uproot ``extend`` (one basket per branch): 65536 float64 = 512 kB per basket
+#: rows per uproot ``extend`` (one basket per branch): 65536 float32 = 256 kB per basket (float64 columns: 512 kB)
 BATCH_ROWS = 65_536
 
 

@@ -57,7 +57,7 @@ def test_tree_equals_parquet_exactly(table: Path, tmp_path: Path,
         else:
             ref = col.to_numpy()
             assert got[name].dtype == ref.dtype, name
-            # exact: the same float64 bits, NaN where the table has NaN
+            # exact: the same bits (float32 or float64 as in the table), NaN where the table has NaN
             assert np.array_equal(got[name], ref, equal_nan=ref.dtype.kind == "f"), name
         n_checked += 1
     assert n_checked == len(t.column_names) > 250
