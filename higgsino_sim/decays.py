@@ -310,13 +310,15 @@ def pack_modes(modes: Iterable[Mode], channel_index: Mapping[str, int] | None = 
     mode_c = np.zeros((n, 4), dtype=np.complex128)
     for k, m in enumerate(modes):
         mv, gv = m.boson
-        mode_f[k] = (m.m_parent, m.m_chi, m.m1, m.m2, mv, gv, 1.0 / mv**2 if mv > 0 else 0.0,
-                     m.q_range[0], m.q_range[1], m.multiplicity, m.fixed_width)
+        mode_f[k, : kd.MF_ME] = (m.m_parent, m.m_chi, m.m1, m.m2, mv, gv,
+                                 1.0 / mv**2 if mv > 0 else 0.0, m.q_range[0], m.q_range[1],
+                                 m.multiplicity, m.fixed_width)
         nxt = (next_state or {}).get(abs(m.pdg[0]), -1)
         mode_i[k] = (m.kind, m.pdg[0], m.pdg[1], m.pdg[2], m.charge[0], m.charge[1],
                      m.charge[2], nxt, int(m.conjugate_half), int(m.qcd), int(m.form_factor),
                      (channel_index or {}).get(m.channel, -1))
         mode_c[k] = m.couplings
+    kd.set_me_coefficients(mode_f, mode_i, mode_c)
     return ModeArrays(mode_f, mode_i, mode_c)
 
 
@@ -494,14 +496,14 @@ class KernelTables:
     state_first: np.ndarray
     state_cum: np.ndarray
     arrays: ModeArrays
-    env_cum: np.ndarray
-    env_bound: np.ndarray
+    env_coef: np.ndarray
+    env_alias: np.ndarray
     labels: tuple[str, ...]
 
     def kernel_args(self) -> tuple[np.ndarray, ...]:
         a = self.arrays
         return (self.state_pdg, self.state_ctau, self.state_first, self.state_cum, a.mode_f,
-                a.mode_i, a.mode_c, self.env_cum, self.env_bound)
+                a.mode_i, a.mode_c, self.env_coef, self.env_alias)
 
     def decay(self, rng: np.random.Generator, leg_pdg: np.ndarray, leg_mom: np.ndarray,
               bfield: float) -> DecayedLegs:
@@ -561,12 +563,12 @@ def kernel_tables(model: DecayModel) -> KernelTables:
         c = np.cumsum(p) / p.sum()
         c[-1] = 1.0
         cum[first[i] : first[i + 1]] = c
-    env_cum = np.zeros((len(modes), kd.N_ENV))
-    env_bound = np.zeros((len(modes), kd.N_ENV))
+    env_coef = np.zeros((len(modes), kd.N_ENV, kd.N_SHAPES))
+    env_alias = np.zeros((len(modes), kd.N_CELLS, 2))
     for k in range(len(modes)):
         if arr.mode_i[k, kd.MI_KIND] in (kd.KIND_FERMIONS, kd.KIND_PIPI):
             kd.build_envelope(arr.mode_f, arr.mode_i, arr.mode_c, k, sm.ALPHA_S_MZ, sm.M_Z,
-                              env_cum[k], env_bound[k])
+                              env_coef, env_alias)
     return KernelTables(np.array([_STATE_PDG[s] for s in states], dtype=np.int64),
-                        np.array(ctau), np.array(first, dtype=np.int64), cum, arr, env_cum,
-                        env_bound, tuple(labels))
+                        np.array(ctau), np.array(first, dtype=np.int64), cum, arr, env_coef,
+                        env_alias, tuple(labels))

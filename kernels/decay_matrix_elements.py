@@ -88,6 +88,87 @@ def dot_products(
     return pk, pp1, pp2, kp1, kp2, p12
 
 
+#: Number of coefficients of `fermion_current_coefficients`.
+N_FERMION_COEF = 13
+
+
+@nb.njit(cache=True, error_model="numpy")
+def fermion_current_coefficients(
+    M: float,
+    m: float,
+    m1: float,
+    m2: float,
+    a_l: complex,
+    a_r: complex,
+    b_l: complex,
+    b_r: complex,
+    inv_mv2: float,
+) -> tuple[float, ...]:
+    """The 13 real coefficients c of `me2_fermion_current` as a polynomial in the dot
+    products (`me2_from_coefficients`): everything that depends on the masses and couplings
+    only, so a sampler evaluates |A|^2 at many (q2, t) with a few multiplications.
+
+    Parameters are those of `me2_fermion_current`. With s_L, s_R, f_L, f_R, W = w_k k +
+    w_p P and V = v_1 p1 + v_2 p2 as in its Notes:
+
+    sum|A|^2 = c0 (k.p1)(P.p2) + c1 (k.p2)(P.p1) + c2 p1.p2 + c3 P.k + c4        (3.1)
+               + c5 k.p1 + c6 k.p2 + c7 P.p1 + c8 P.p2                     (-2 inv Re W.V)
+               + (c9 P.k + c10)(c11 p1.p2 + c12)                         (inv^2 S_chi S_f)
+
+    c0 = 16 (|a_l b_l|^2 + |a_r b_r|^2), c1 = 16 (|a_l b_r|^2 + |a_r b_l|^2),
+    c2 = -16 m M Re(a_l a_r^*)(|b_l|^2 + |b_r|^2), c3 = 16 m1 m2 Re(b_l b_r^*)(|a_l|^2 +
+    |a_r|^2), c4 = -64 m M m1 m2 Re(a_l a_r^*) Re(b_l b_r^*); c5..c8 = -2 inv Re(w v) for
+    (w, v) = (w_k, v_1), (w_k, v_2), (w_p, v_1), (w_p, v_2); c9 = 2 inv (|s_L|^2 + |s_R|^2),
+    c10 = 4 inv m M Re(s_L s_R^*), c11 = 2 inv (|f_L|^2 + |f_R|^2), c12 = -4 inv m1 m2
+    Re(f_L f_R^*) (docs/decay_matrix_elements.md Eqs. (3.1)-(3.5)).
+    """
+    al = a_l + 0j
+    ar = a_r + 0j
+    bl = b_l + 0j
+    br = b_r + 0j
+    al2 = _abs2(al)
+    ar2 = _abs2(ar)
+    bl2 = _abs2(bl)
+    br2 = _abs2(br)
+    re_a = _re_conj(al, ar)
+    re_b = _re_conj(bl, br)
+    mm = m * M
+    ff = m1 * m2
+    c0 = 16.0 * (al2 * bl2 + ar2 * br2)
+    c1 = 16.0 * (al2 * br2 + ar2 * bl2)
+    c2 = -16.0 * mm * re_a * (bl2 + br2)
+    c3 = 16.0 * ff * re_b * (al2 + ar2)
+    c4 = -64.0 * mm * ff * re_a * re_b
+    if inv_mv2 == 0.0:
+        return c0, c1, c2, c3, c4, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    # (3.2)-(3.4): q_mu q_nu terms, nonzero only through the masses
+    s_l = M * ar - m * al
+    s_r = M * al - m * ar
+    f_l = m1 * bl - m2 * br
+    f_r = m1 * br - m2 * bl
+    w_k = 2.0 * M * (al * s_r.conjugate() + ar * s_l.conjugate())
+    w_p = 2.0 * m * (al * s_l.conjugate() + ar * s_r.conjugate())
+    v_1 = -2.0 * m2 * (bl * f_r.conjugate() + br * f_l.conjugate())
+    v_2 = 2.0 * m1 * (bl * f_l.conjugate() + br * f_r.conjugate())
+    return (c0, c1, c2, c3, c4,
+            -2.0 * inv_mv2 * (w_k * v_1).real, -2.0 * inv_mv2 * (w_k * v_2).real,
+            -2.0 * inv_mv2 * (w_p * v_1).real, -2.0 * inv_mv2 * (w_p * v_2).real,
+            2.0 * inv_mv2 * (_abs2(s_l) + _abs2(s_r)), 4.0 * inv_mv2 * mm * _re_conj(s_l, s_r),
+            2.0 * inv_mv2 * (_abs2(f_l) + _abs2(f_r)), -4.0 * inv_mv2 * ff * _re_conj(f_l, f_r))
+
+
+@nb.njit(cache=True, error_model="numpy")
+def me2_from_coefficients(
+    c: tuple[float, ...], M: float, m: float, m1: float, m2: float, q2: float, t: float
+) -> float:
+    """`me2_fermion_current` from its coefficients c (`fermion_current_coefficients`) at
+    the invariants (q2, t) [GeV^2]; masses [GeV] as there."""
+    pk, pp1, pp2, kp1, kp2, p12 = dot_products(M, m, m1, m2, q2, t)
+    return (c[0] * kp1 * pp2 + c[1] * kp2 * pp1 + c[2] * p12 + c[3] * pk + c[4]
+            + c[5] * kp1 + c[6] * kp2 + c[7] * pp1 + c[8] * pp2
+            + (c[9] * pk + c[10]) * (c[11] * p12 + c[12]))
+
+
 @nb.njit(cache=True, error_model="numpy")
 def me2_fermion_current(
     M: float,
@@ -137,44 +218,13 @@ def me2_fermion_current(
     S_chi = 2 (|s_L|^2 + |s_R|^2) P.k + 4 m M Re(s_L s_R^*),
     S_f = 2 (|f_L|^2 + |f_R|^2) p1.p2 - 4 m1 m2 Re(f_L f_R^*),
     W = sum J_chi (q.J_chi)^* = 2 M (a_l s_R^* + a_r s_L^*) k + 2 m (a_l s_L^* + a_r s_R^*) P,
-    V = sum J_f (q.J_f)^* = -2 m2 (b_l f_R^* + b_r f_L^*) p1 + 2 m1 (b_l f_L^* + b_r f_R^*) p2.
+    V = sum J_f (q.J_f)^* = -2 m2 (b_l f_R^* + b_r f_L^*) p1 + 2 m1 (b_l f_L^* + b_r f_R^*) p2,
+    and sum|A|^2 = G - 2 inv Re(W.V) + inv^2 S_chi S_f; evaluated as the polynomial of
+    `fermion_current_coefficients` (the form the decay sampler uses, so the tests of this
+    function test that one).
     """
-    pk, pp1, pp2, kp1, kp2, p12 = dot_products(M, m, m1, m2, q2, t)
-    al = a_l + 0j
-    ar = a_r + 0j
-    bl = b_l + 0j
-    br = b_r + 0j
-    al2 = _abs2(al)
-    ar2 = _abs2(ar)
-    bl2 = _abs2(bl)
-    br2 = _abs2(br)
-    re_a = _re_conj(al, ar)
-    re_b = _re_conj(bl, br)
-    mm = m * M
-    ff = m1 * m2
-    # (3.1): the -g_mu,nu x -g_rho,sigma part
-    res = 16.0 * (
-        (al2 * bl2 + ar2 * br2) * kp1 * pp2
-        + (al2 * br2 + ar2 * bl2) * kp2 * pp1
-        - mm * re_a * (bl2 + br2) * p12
-        + ff * re_b * (al2 + ar2) * pk
-        - 4.0 * mm * ff * re_a * re_b
-    )
-    if inv_mv2 == 0.0:
-        return res
-    # (3.2)-(3.4): q_mu q_nu terms, nonzero only through the masses
-    s_l = M * ar - m * al
-    s_r = M * al - m * ar
-    f_l = m1 * bl - m2 * br
-    f_r = m1 * br - m2 * bl
-    s_chi = 2.0 * (_abs2(s_l) + _abs2(s_r)) * pk + 4.0 * mm * _re_conj(s_l, s_r)
-    s_f = 2.0 * (_abs2(f_l) + _abs2(f_r)) * p12 - 4.0 * ff * _re_conj(f_l, f_r)
-    w_k = 2.0 * M * (al * s_r.conjugate() + ar * s_l.conjugate())
-    w_p = 2.0 * m * (al * s_l.conjugate() + ar * s_r.conjugate())
-    v_1 = -2.0 * m2 * (bl * f_r.conjugate() + br * f_l.conjugate())
-    v_2 = 2.0 * m1 * (bl * f_l.conjugate() + br * f_r.conjugate())
-    wv = w_k * (v_1 * kp1 + v_2 * kp2) + w_p * (v_1 * pp1 + v_2 * pp2)
-    return res - 2.0 * inv_mv2 * wv.real + inv_mv2 * inv_mv2 * s_chi * s_f
+    c = fermion_current_coefficients(M, m, m1, m2, a_l, a_r, b_l, b_r, inv_mv2)
+    return me2_from_coefficients(c, M, m, m1, m2, q2, t)
 
 
 @nb.njit(cache=True, error_model="numpy")

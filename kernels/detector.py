@@ -16,6 +16,7 @@ import numba as nb
 import numpy as np
 
 from higgsino_sim.kernels.decays import (
+    N_SF,
     N_SLOTS,
     SF_D0,
     SF_DZ,
@@ -123,8 +124,19 @@ def column_names() -> tuple[list[str], list[str]]:
 @nb.njit(cache=True, error_model="numpy")
 def delta_r(eta1: float, phi1: float, eta2: float, phi2: float) -> float:
     """sqrt(Delta eta^2 + Delta phi^2) with Delta phi wrapped into [-pi, pi]."""
-    dphi = (phi1 - phi2 + math.pi) % (2.0 * math.pi) - math.pi
-    return math.hypot(eta1 - eta2, dphi)
+    return math.sqrt(_delta_r2(eta1, phi1, eta2, phi2))
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _delta_r2(eta1, phi1, eta2, phi2):
+    """delta_r squared; phi in [-pi, pi] (atan2), so one turn wraps Delta phi (no fmod)."""
+    dphi = phi1 - phi2
+    if dphi >= math.pi:
+        dphi -= 2.0 * math.pi
+    elif dphi < -math.pi:
+        dphi += 2.0 * math.pi
+    deta = eta1 - eta2
+    return deta * deta + dphi * dphi
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -149,17 +161,6 @@ def _order(pt: np.ndarray, n: int, idx: np.ndarray) -> None:
         idx[b + 1] = j
 
 
-@nb.njit(cache=True, error_model="numpy")
-def _put_floats(row, o, a, pt, eta, phi, d0, dz, iso):
-    """Write candidate a's float columns (OF_* order) at offset o of an event row."""
-    row[o + OF_PT] = pt[a]
-    row[o + OF_ETA] = eta[a]
-    row[o + OF_PHI] = phi[a]
-    row[o + OF_D0] = d0[a]
-    row[o + OF_DZ] = dz[a]
-    row[o + OF_ISO] = iso[a]
-
-
 @nb.njit(cache=True, nogil=True, error_model="numpy")
 def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, wp_fn,
                   wp_pt_min, wp_abseta_max, reco_f, reco_i, counters):
@@ -169,6 +170,10 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
     (kernels.decays layout). Card: pool/fn/par/wp_* (kernels.response_functions, FS_*,
     P_*). Outputs reco_f[n, N_RF], reco_i[n, N_RI] (layout RF_* / RI_*; NaN and -1 pad
     missing objects) and counters[N_COUNTERS].
+
+    Speed: sqrt instead of hypot, and eta and phi only where they are used (the soft term
+    needs |eta| < max only: |pz| < pT sinh(max)); the random draws are those of the
+    straightforward version, in the same order.
     """
     n = jet_pdg.shape[0]
     n_wp = wp_pdg.size
@@ -185,8 +190,16 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
     sel = np.empty(N_SLOTS, dtype=np.int64)
     sel_pt = np.empty(N_SLOTS)
     idx = np.empty(N_SLOTS, dtype=np.int64)
+    ev_f = np.empty((N_SLOTS, N_SF))  # the event's slot_f and PDG ids, copied first (below)
+    ev_pdg = np.empty(N_SLOTS, dtype=np.int64)
     cone = par[P_ISO_CONE]
+    cone2 = cone * cone
     ue_iso = par[P_ISO_UE_DENSITY] * math.pi * cone * cone
+    lepjet_dr2 = par[P_LEPJET_ISO_DR] * par[P_LEPJET_ISO_DR]
+    match_dr2 = par[P_TRK_LEP_MATCH_DR] * par[P_TRK_LEP_MATCH_DR]
+    trk_eta_max = par[P_TRK_ABSETA_MAX]
+    trk_r_max = par[P_TRK_R_MAX]
+    sinh_met_eta_max = math.sinh(par[P_MET_ABSETA_MAX])
     for ev in range(n):
         for c in range(N_RF):
             reco_f[ev, c] = np.nan
@@ -204,28 +217,43 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
         soft_y = 0.0
         soft_sum = 0.0
         nc = 0
+        # the event's decay products are read in one branch-free sweep first: their cache
+        # lines then load in parallel instead of one at a time behind each slot's branches
+        for s in range(N_SLOTS):
+            ev_pdg[s] = slot_i[ev, s, SI_PDG]
+            for c in range(N_SF):
+                ev_f[s, c] = slot_f[ev, s, c]
         # ---- decay products: identified leptons, tracks, or the soft term ----
         for s in range(N_SLOTS):
-            pdg = slot_i[ev, s, SI_PDG]
+            pdg = ev_pdg[s]
             apdg = abs(pdg)
             # empty slots, invisible particles, and intermediate chi' (their products follow)
             if apdg == 0 or apdg == 12 or apdg == 14 or apdg == 16 or apdg >= 1000000:
                 continue
-            px = slot_f[ev, s, SF_PX]
-            py = slot_f[ev, s, SF_PY]
-            pt = math.hypot(px, py)
+            px = ev_f[s, SF_PX]
+            py = ev_f[s, SF_PY]
+            pz = ev_f[s, SF_PZ]
+            pt = math.sqrt(px * px + py * py)
             if pt == 0.0:
                 continue
-            eta = math.asinh(slot_f[ev, s, SF_PZ] / pt)
-            phi = math.atan2(py, px)
-            aeta = abs(eta)
-            charged = apdg == 11 or apdg == 13 or apdg == 211 or apdg == 321
+            lepton = apdg == 11 or apdg == 13
+            if not (lepton or apdg == 211 or apdg == 321):
+                # neutral: measured by the calorimeters only (the soft term), |eta| < max
+                if abs(pz) < pt * sinh_met_eta_max:
+                    soft_x += px
+                    soft_y += py
+                    soft_sum += pt
+                continue
+            aeta = math.asinh(abs(pz) / pt)
             done = False
-            r = math.hypot(slot_f[ev, s, SF_VX], slot_f[ev, s, SF_VY])
-            if apdg == 11 or apdg == 13:
+            vx = ev_f[s, SF_VX]
+            vy = ev_f[s, SF_VY]
+            r = math.sqrt(vx * vx + vy * vy)
+            in_r = r < trk_r_max
+            f_r = eval_fn(pool, fn[FS_TRK_EFF_RADIUS], r, aeta) if in_r else 0.0
+            if lepton:
                 # published maps are for prompt leptons: a displaced one also needs its track
                 u = rng.random()
-                f_r = eval_fn(pool, fn[FS_TRK_EFF_RADIUS], r, aeta) if r < par[P_TRK_R_MAX] else 0.0
                 mask = 0
                 for w in range(n_wp):
                     if (wp_pdg[w] == apdg and pt >= wp_pt_min[w] and aeta < wp_abseta_max[w]
@@ -238,16 +266,14 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
                     if ptr > 0.0:
                         c_wp[nc] = mask
                         done = True
-            if (not done and charged and pt >= par[P_TRK_PT_MIN]
-                    and aeta < par[P_TRK_ABSETA_MAX] and r < par[P_TRK_R_MAX]):
+            if not done and pt >= par[P_TRK_PT_MIN] and aeta < trk_eta_max and in_r:
                 if apdg == 11:
                     f_eff = FS_TRK_EFF_ELECTRON
                 elif apdg == 13:
                     f_eff = FS_TRK_EFF_MUON
                 else:
                     f_eff = FS_TRK_EFF_HADRON
-                eff = eval_fn(pool, fn[f_eff], pt, aeta) * eval_fn(
-                    pool, fn[FS_TRK_EFF_RADIUS], r, aeta)
+                eff = eval_fn(pool, fn[f_eff], pt, aeta) * f_r
                 if rng.random() < eff:
                     res = eval_fn(pool, fn[FS_TRK_PT_RES], pt, aeta)
                     ptr = pt * (1.0 + res * rng.standard_normal())
@@ -256,20 +282,21 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
                         done = True
             if done:
                 c_pt[nc] = ptr
-                c_eta[nc] = eta
-                c_phi[nc] = phi
+                c_eta[nc] = math.copysign(aeta, pz)  # asinh is odd (and so is libm's)
+                c_phi[nc] = math.atan2(py, px)
                 g_d0 = rng.standard_normal()
                 g_dz = rng.standard_normal()
-                if aeta < par[P_TRK_ABSETA_MAX]:
-                    c_d0[nc] = slot_f[ev, s, SF_D0] + eval_fn(pool, fn[FS_TRK_D0_RES], pt, aeta) * g_d0
-                    c_dz[nc] = slot_f[ev, s, SF_DZ] + eval_fn(pool, fn[FS_TRK_DZ_RES], pt, aeta) * g_dz
+                if aeta < trk_eta_max:
+                    c_d0[nc] = ev_f[s, SF_D0] + eval_fn(pool, fn[FS_TRK_D0_RES], pt, aeta) * g_d0
+                    c_dz[nc] = ev_f[s, SF_DZ] + eval_fn(pool, fn[FS_TRK_DZ_RES], pt, aeta) * g_dz
                 else:  # a lepton outside the tracker (e.g. a muon-spectrometer-only muon)
                     c_d0[nc] = np.nan
                     c_dz[nc] = np.nan
                 c_pdg[nc] = pdg
                 c_slot[nc] = s
-                obj_x += ptr * math.cos(phi)
-                obj_y += ptr * math.sin(phi)
+                f = ptr / pt  # ptr (cos phi, sin phi)
+                obj_x += f * px
+                obj_y += f * py
                 nc += 1
             elif apdg != 13 and aeta < par[P_MET_ABSETA_MAX]:
                 # measured by the calorimeters only: the soft term (an unreconstructed muon
@@ -280,7 +307,7 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
         # ---- the ISR parton: a jet, smeared; b tag from its flavour ----
         jpx = jet_mom[ev, 1]
         jpy = jet_mom[ev, 2]
-        jpt_true = math.hypot(jpx, jpy)
+        jpt_true = math.sqrt(jpx * jpx + jpy * jpy)
         jet_ok = False  # a reconstructed (output) jet
         jet_any = False  # a smeared jet inside the acceptance, any pT (isolation)
         jpt = 0.0
@@ -290,12 +317,13 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
         ub = rng.random()
         if jpt_true > 0.0:
             jeta = math.asinh(jet_mom[ev, 3] / jpt_true)
-            jphi = math.atan2(jpy, jpx)
             ajeta = abs(jeta)
             if ajeta < par[P_JET_ABSETA_MAX]:
                 jpt = jpt_true * (1.0 + eval_fn(pool, fn[FS_JET_PT_RES], jpt_true, ajeta) * g)
                 jet_any = jpt > 0.0
                 jet_ok = jet_any and jpt >= par[P_JET_PT_MIN]
+                if jet_any:
+                    jphi = math.atan2(jpy, jpx)
             if jet_ok:
                 flav = abs(jet_pdg[ev])
                 if flav != 5 and flav != 4:
@@ -309,11 +337,13 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
                 reco_f[ev, RF_JET + OF_PHI] = jphi
                 reco_i[ev, RI_JET + JI_BTAG] = tag
                 reco_i[ev, RI_JET + JI_FLAVOUR] = flav
-                obj_x += jpt * math.cos(jphi)
-                obj_y += jpt * math.sin(jphi)
+                jx = jpt / jpt_true * jpx  # jpt (cos phi, sin phi)
+                jy = jpt / jpt_true * jpy
+                obj_x += jx
+                obj_y += jy
                 if jpt >= par[P_HARD_MET_PT_MIN]:
-                    hard_x += jpt * math.cos(jphi)
-                    hard_y += jpt * math.sin(jphi)
+                    hard_x += jx
+                    hard_y += jy
             elif ajeta < par[P_MET_ABSETA_MAX]:
                 soft_x += jpx
                 soft_y += jpy
@@ -323,10 +353,10 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
         for a in range(nc):
             s_iso = ue_iso
             for b in range(nc):
-                if (b != a and abs(c_eta[b]) < par[P_TRK_ABSETA_MAX]
-                        and delta_r(c_eta[a], c_phi[a], c_eta[b], c_phi[b]) < cone):
+                if (b != a and abs(c_eta[b]) < trk_eta_max
+                        and _delta_r2(c_eta[a], c_phi[a], c_eta[b], c_phi[b]) < cone2):
                     s_iso += c_pt[b]
-            if jet_ok and delta_r(c_eta[a], c_phi[a], jeta, jphi) < cone:
+            if jet_ok and _delta_r2(c_eta[a], c_phi[a], jeta, jphi) < cone2:
                 s_iso += par[P_ISO_JET_CHARGED_FRACTION] * jpt
             c_iso[a] = s_iso / c_pt[a]
         # ---- leptons: by decreasing pT ----
@@ -344,7 +374,13 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
         counters[C_LEP_OVERFLOW] += max(n_sel - N_LEP, 0)
         for k in range(min(n_sel, N_LEP)):
             a = sel[idx[k]]
-            _put_floats(reco_f[ev], RF_LEP + k * _NLF, a, c_pt, c_eta, c_phi, c_d0, c_dz, c_iso)
+            o = RF_LEP + k * _NLF
+            reco_f[ev, o + OF_PT] = c_pt[a]
+            reco_f[ev, o + OF_ETA] = c_eta[a]
+            reco_f[ev, o + OF_PHI] = c_phi[a]
+            reco_f[ev, o + OF_D0] = c_d0[a]
+            reco_f[ev, o + OF_DZ] = c_dz[a]
+            reco_f[ev, o + OF_ISO] = c_iso[a]
             oi = RI_LEP + k * _NLI
             reco_i[ev, oi + OI_PDG] = c_pdg[a]
             reco_i[ev, oi + OI_CHARGE] = _charge(abs(c_pdg[a]), c_pdg[a])
@@ -355,7 +391,7 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
             iso = 1
             if (jet_any and jpt < par[P_LEPJET_ISO_JET_PT_MAX]
                     and jpt > par[P_LEPJET_ISO_JET_PT_MIN]
-                    and delta_r(c_eta[a], c_phi[a], jeta, jphi) < par[P_LEPJET_ISO_DR]):
+                    and _delta_r2(c_eta[a], c_phi[a], jeta, jphi) < lepjet_dr2):
                 iso = 0
             reco_i[ev, oi + OI_JET_ISO] = iso
             reco_i[ev, oi + OI_TRUTH] = c_slot[a]
@@ -364,7 +400,7 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
         # cone, so "exclusive for working points M" is (lep_wp & M) == 0 (seed 001 sec. 3) ----
         n_trk = 0
         for a in range(nc):
-            if abs(c_eta[a]) < par[P_TRK_ABSETA_MAX]:  # not a lepton outside the tracker
+            if abs(c_eta[a]) < trk_eta_max:  # not a lepton outside the tracker
                 sel[n_trk] = a
                 sel_pt[n_trk] = c_pt[a]
                 n_trk += 1
@@ -373,11 +409,17 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
         counters[C_TRK_OVERFLOW] += max(n_trk - N_TRK, 0)
         for k in range(min(n_trk, N_TRK)):
             a = sel[idx[k]]
-            _put_floats(reco_f[ev], RF_TRK + k * _NTF, a, c_pt, c_eta, c_phi, c_d0, c_dz, c_iso)
+            o = RF_TRK + k * _NTF
+            reco_f[ev, o + OF_PT] = c_pt[a]
+            reco_f[ev, o + OF_ETA] = c_eta[a]
+            reco_f[ev, o + OF_PHI] = c_phi[a]
+            reco_f[ev, o + OF_D0] = c_d0[a]
+            reco_f[ev, o + OF_DZ] = c_dz[a]
+            reco_f[ev, o + OF_ISO] = c_iso[a]
             lep_wp = 0
             for b in range(nc):
-                if c_wp[b] != 0 and delta_r(c_eta[a], c_phi[a], c_eta[b],
-                                            c_phi[b]) < par[P_TRK_LEP_MATCH_DR]:
+                if c_wp[b] != 0 and _delta_r2(c_eta[a], c_phi[a], c_eta[b],
+                                              c_phi[b]) < match_dr2:
                     lep_wp |= c_wp[b]
             oi = RI_TRK + k * _NTI
             reco_i[ev, oi + TI_CHARGE] = _charge(abs(c_pdg[a]), c_pdg[a])
@@ -387,9 +429,9 @@ def respond_block(rng, jet_pdg, jet_mom, slot_i, slot_f, pool, fn, par, wp_pdg, 
         sig = eval_fn(pool, fn[FS_MET_SOFT_RES], soft_sum, 0.0)
         mx = -(obj_x + soft_x + sig * rng.standard_normal())
         my = -(obj_y + soft_y + sig * rng.standard_normal())
-        reco_f[ev, RF_MET] = math.hypot(mx, my)
+        reco_f[ev, RF_MET] = math.sqrt(mx * mx + my * my)
         reco_f[ev, RF_MET_PHI] = math.atan2(my, mx)
-        reco_f[ev, RF_HARD_MET] = math.hypot(hard_x, hard_y)
+        reco_f[ev, RF_HARD_MET] = math.sqrt(hard_x * hard_x + hard_y * hard_y)
         reco_f[ev, RF_HARD_MET_PHI] = math.atan2(-hard_y, -hard_x)
         reco_f[ev, RF_SOFT_SUM_PT] = soft_sum
     return counters

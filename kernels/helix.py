@@ -70,7 +70,7 @@ def impact_parameters(
     Jackson Sec. 12.2 and Karimaki, NIM A305 (1991) 187; perigee convention:
     ATL-SOFT-PUB-2006-004; CMS DataFormats/TrackReco/interface/TrackBase.h, dxy()).
     """
-    pt = math.hypot(px, py)
+    pt = math.sqrt(px * px + py * py)  # not hypot: its overflow guard is slow, not needed
     if not pt > 0.0:  # pT == 0 (or NaN): no transverse direction, PCA undefined
         return np.nan, np.nan
     tx = px / pt
@@ -86,7 +86,9 @@ def impact_parameters(
 
     # d0 = s_k (|C| - R) rewritten without cancellation (docs Eq. 4-5)
     u = 2.0 * a + k * (vx * vx + vy * vy)
-    w = math.hypot(k * vx - ty, k * vy + tx)  # = |k P + n| = sqrt(1 + k u) >= 0
+    wx = k * vx - ty
+    wy = k * vy + tx
+    w = math.sqrt(wx * wx + wy * wy)  # = |k P + n| = sqrt(1 + k u) >= 0, as a norm
     d0 = u / (1.0 + w)
 
     # turning angle from the vertex to the PCA, shortest signed arc (docs Eq. 6-7)
