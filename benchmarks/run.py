@@ -88,7 +88,12 @@ a = json.loads(sys.argv[1])
 opts = GenerateOptions(mass=a["mass"], dm=a["dm"], n_events=a["n"], seed=1,
                        threads=a["threads"], card=a["card"], output=Path(a["out"]))
 md = run_generate(opts, write=a["write"]).metadata
-md["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+try:  # this image's high-water mark (ru_maxrss keeps the forking parent's across exec)
+    with open("/proc/self/status") as fh:
+        hwm = next(line for line in fh if line.startswith("VmHWM:"))
+    md["peak_rss_mib"] = int(hwm.split()[1]) / 1024.0
+except (OSError, StopIteration):  # not Linux: ru_maxrss (an upper bound)
+    md["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 print(json.dumps(md))
 """
 

@@ -102,6 +102,15 @@ def _index_near(knots, v, log_knots, log_v):
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
+def _hermite(t):
+    """Cubic Hermite basis (h00, h10, h01, h11) at t in [0, 1]: value at 0, slope at 0,
+    value at 1, slope at 1 (unit interval)."""
+    t2 = t * t
+    t3 = t2 * t
+    return 2.0 * t3 - 3.0 * t2 + 1.0, t3 - 2.0 * t2 + t, -2.0 * t3 + 3.0 * t2, t3 - t2
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
 def _q_weights(q2s, log_q2s, q_mode, q2, log_q2):
     """Q^2 interval iq, its mode and the weights of the Q^2 rows q_{i-1} .. q_{i+2}.
 
@@ -113,12 +122,7 @@ def _q_weights(q2s, log_q2s, q_mode, q2, log_q2):
     mode = q_mode[iq]
     if mode == 3:  # two-knot subgrid: linear in ln Q^2
         return iq, mode, 0.0, 1.0 - tq, tq, 0.0
-    t2 = tq * tq
-    t3 = t2 * tq
-    h00 = 2.0 * t3 - 3.0 * t2 + 1.0
-    h10 = t3 - 2.0 * t2 + tq
-    h01 = -2.0 * t3 + 3.0 * t2
-    h11 = t3 - t2
+    h00, h10, h01, h11 = _hermite(tq)
     # Slopes times d1, as linear forms in (v_ll, v_l, v_h, v_hh).
     if mode == 1:  # forward difference at the lower knot
         l0 = 0.0
@@ -154,12 +158,7 @@ def _apply(coeffs, ix, tx, iq, mode, w0, w1, w2, w3, out):
         b2 = tx
         b3 = 0.0
     else:
-        s2 = tx * tx
-        s3 = s2 * tx
-        b0 = 2.0 * s3 - 3.0 * s2 + 1.0
-        b1 = s3 - 2.0 * s2 + tx
-        b2 = -2.0 * s3 + 3.0 * s2
-        b3 = s3 - s2
+        b0, b1, b2, b3 = _hermite(tx)
     # coeffs rows are shifted by one: row iq + j holds Q^2 knot iq - 1 + j, j = 0..3.
     # 16 weights (Q^2 row weight times x Hermite basis) applied to all flavours.
     a0, a1, a2, a3 = w0 * b0, w0 * b1, w0 * b2, w0 * b3
