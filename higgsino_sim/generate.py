@@ -280,8 +280,9 @@ class _Sampler:
         self.card = card
         self.bfield = bfield
         self.leg_order = leg_order(tables)
-        # counters per generation block, summed over the blocks the output used: blocks are
-        # computed ahead in batches, and a batch may still be running when the output is full
+        # counters per generation block, summed over the blocks the output used: up to
+        # 2 n_threads blocks are computed ahead (sliding window) and may still be running
+        # when the output is full
         self.block_counters: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         # wall time [s] of (hard process, decays, detector) per generation block (profile)
         self.block_seconds: dict[int, tuple[float, float, float]] = {}

@@ -160,8 +160,8 @@ class EventWriter:
         self.event_weight: float | None = None
         self.sum_of_weights = 0.0
         self.n_events = 0
-        #: wall time [s] spent building Arrow columns (``write`` only: tables built by the
-        #: caller are timed by the caller) and encoding + writing Parquet (profile)
+        #: thread time [s] spent building Arrow columns (by ``write``; generate._write adds
+        #: the tables built on the worker threads) and encoding + writing Parquet (profile)
         self.seconds = {"arrow_columns": 0.0, "parquet_write": 0.0}
         self.row_group = row_group
         self._pending: list[pa.Table] = []

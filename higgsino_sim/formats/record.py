@@ -236,6 +236,7 @@ def build_record(batch: pa.RecordBatch, sqrt_s: float) -> Record:
         dau_m[dau_id == q] = sm.mass(q)
     m[np.isin(apdg, _MASSLESS)] = 0.0
     m[:, :ROW_A] = 0.0
+    m[:, ROW_JET] = 0.0  # massless in the hard process (float32 E, p would give ~2^-12 E)
 
     # colours
     col = np.zeros(shape, dtype=np.int32)

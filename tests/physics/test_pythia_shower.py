@@ -50,8 +50,12 @@ def test_pythia_shower(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> Non
     p.stat()
     out = capfd.readouterr().out
     msgs = re.findall(r"\|\s+\d+\s+((?:Error|Warning|Abort)[^|]*)\|", out)
-    assert [m.strip() for m in msgs] == [("Abort from Pythia::next: reached end of Les Houches "
-                                         "Events File")], out[-3000:]
+    # "weight above unity" is the ISR veto algorithm's overestimate being exceeded (Pythia's
+    # own sampling, emitted for any input now and then; nothing about the event record)
+    msgs = [m.strip() for m in msgs
+            if "SimpleSpaceShower::pT2nextQCD: weight above unity" not in m]
+    assert msgs == [("Abort from Pythia::next: reached end of Les Houches "
+                     "Events File")], out[-3000:]
     # without ISR, primordial kT, QED radiation off leptons, radiation off the hard-process
     # parton (its recoil goes to the rest of the final state, e.g. a stable chi10) and
     # hadronisation (a low-mass string from chi -> chi10 q q' takes recoil from neighbours),

@@ -92,3 +92,18 @@ def test_truncation_bound() -> None:
     assert _truncation_bound(w, 0.0) == 10.0
     # excess above 1: 9 of a total 14 -> allowed with fraction 0.7
     assert _truncation_bound(w, 0.7) == 1.0
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_in_memory_run_matches_the_written_one(tmp_path: Path, weighted: bool) -> None:
+    """run_generate(write=False) (the benchmark's in-memory mode) generates the same events:
+    the same weight sum, counters and efficiency as the run that writes the table."""
+    opts = GenerateOptions(mass=115.0, dm=1.5, n_events=3000, seed=5, threads=2,
+                           card="cms-phase1", weighted=weighted, output=tmp_path / "w.parquet")
+    written = run_generate(opts).metadata
+    memory = run_generate(opts, write=False).metadata
+    assert [p.name for p in tmp_path.iterdir()] == ["w.parquet"]  # nothing else written
+    for key in ("sum_of_weights_fb", "decay_sampling", "n_trials_generation",
+                "sigma_generation_fb"):
+        assert memory[key] == written[key], key
+    assert memory["detector"]["lepton_overflow"] == written["detector"]["lepton_overflow"]

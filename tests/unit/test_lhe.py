@@ -72,6 +72,8 @@ def test_lhe_round_trip(sample: Path, tmp_path: Path, name: str) -> None:
             assert (int(p.mother1), int(p.mother2)) == (1, 2)
             for c in ("e", "px", "py", "pz"):  # 17 significant digits: exact
                 assert getattr(p, c) == t[f"{name_}_{c}"][i].as_py()
+        # the hard-process parton is massless (also a quark: float32 E, p would give ~1e-4 E)
+        assert ps[4].m == 0.0
         nd = sum(1 for s in slots if s["pdg"][i] != 0)
         assert len(ps) == 5 + nd
         for k in range(nd):
