@@ -320,9 +320,11 @@ class _Sampler:
         )
         return out_f[:n], out_i[:n], trial_w, trial_p, bins
 
-    def decay(self, index: int, f: np.ndarray, i: np.ndarray) -> Piece:
+    def decay(self, index: int, f: np.ndarray, i: np.ndarray, hard_seconds: float = 0.0
+              ) -> Piece:
         """Decay the events of generation block ``index`` and pass them through the
-        detector card, each step on its own stream."""
+        detector card, each step on its own stream; ``hard_seconds`` (the block's hard-process
+        time) is recorded with the two stage times (profile)."""
         from higgsino_sim.kernels.hard_process import F_J, I_IDJ
 
         t0 = time.perf_counter()
@@ -339,8 +341,7 @@ class _Sampler:
         t2 = time.perf_counter()
         with self._lock:
             self.block_counters[index] = (out.counters.copy(), reco.counters.copy())
-            hard = self.block_seconds.get(index, (0.0, 0.0, 0.0))[0]
-            self.block_seconds[index] = (hard, t1 - t0, t2 - t1)
+            self.block_seconds[index] = (hard_seconds, t1 - t0, t2 - t1)
         return Piece(f, i, leg_pdg, leg_mom, out.leg_f, out.leg_i, out.slot_i, out.slot_f,
                      reco.f, reco.i)
 
@@ -360,9 +361,8 @@ class _Sampler:
         trial_w)`` (if given) runs here too, on the worker thread, and its result is appended."""
         t0 = time.perf_counter()
         out_f, out_i, trial_w, trial_p, bins = self.block(PHASE_GENERATION, index, w_max)
-        with self._lock:
-            self.block_seconds[index] = (time.perf_counter() - t0, 0.0, 0.0)
-        res = (self.decay(index, out_f, out_i), trial_w, trial_p, bins)
+        res = (self.decay(index, out_f, out_i, time.perf_counter() - t0), trial_w, trial_p,
+               bins)
         return res if post is None else (*res, post(index, res[0], trial_w))
 
     def stage_seconds(self) -> dict[str, float]:
@@ -470,6 +470,12 @@ class Output(NamedTuple):
                       self.seconds)
 
 
+def _trials_used(trial_w: np.ndarray, index: int, n_trials: int) -> np.ndarray:
+    """The weights of block ``index``'s trials that belong to the first ``n_trials`` of a
+    weighted run (the last block is partial; blocks computed ahead have none)."""
+    return trial_w[: max(min(BLOCK_TRIALS, n_trials - index * BLOCK_TRIALS), 0)]
+
+
 def _output_hook(writer: object, weighted_trials: int | None) -> Callable:
     """``post`` of ``_Sampler.blocks``: runs on the worker thread after the decays and the
     card; weighted runs keep the non-zero-weight trials of the first ``weighted_trials``
@@ -480,7 +486,7 @@ def _output_hook(writer: object, weighted_trials: int | None) -> Callable:
 
     def post(index: int, piece: Piece, trial_w: np.ndarray) -> Output:
         if weighted_trials is not None:
-            tw = trial_w[: max(min(BLOCK_TRIALS, weighted_trials - index * BLOCK_TRIALS), 0)]
+            tw = _trials_used(trial_w, index, weighted_trials)
             # kept events are the non-zero-weight trials, in trial order
             piece = piece.head(int(np.count_nonzero(tw > 0)))
             f = piece.f.copy()
@@ -528,7 +534,7 @@ def _weighted_pieces(sampler: _Sampler, n_trials: int, stats: dict[str, float],
     for b in range(-(-n_trials // BLOCK_TRIALS)):
         _, trial_w, _, _, out = next(blocks)
         sampler.blocks_used += 1
-        tw = trial_w[: min(BLOCK_TRIALS, n_trials - b * BLOCK_TRIALS)]
+        tw = _trials_used(trial_w, b, n_trials)
         sum_w += float(tw.sum())
         sum_w2 += float((tw**2).sum())
         kept += out.piece.f.shape[0]
@@ -574,12 +580,14 @@ class _Discard:
         self.seconds: dict[str, float] = {}
 
     def write(self, piece: Piece) -> None:
+        from higgsino_sim.kernels.columns import sequential_sum
         from higgsino_sim.kernels.hard_process import F_WEIGHT
 
         n = piece.f.shape[0]
         w = (np.full(n, self.event_weight) if self.event_weight is not None
              else piece.f[:, F_WEIGHT])
-        self.sum_of_weights = float(np.cumsum(np.r_[self.sum_of_weights, w])[-1])
+        # added one by one in event order, as EventWriter.append does
+        self.sum_of_weights = float(sequential_sum(self.sum_of_weights, w))
         self.n_events += n
 
     def flush(self) -> None:

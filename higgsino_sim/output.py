@@ -115,15 +115,17 @@ def _block_rows(detector: bool) -> dict[str, tuple[str, int]]:
     if detector:
         names_f, names_i = column_names()
         rows.update({name: ("f32", kc.R32_RECO + c) for c, name in enumerate(names_f)})
-        n32 = n8 = 0
-        for name in names_i:
-            if _reco_int_type(name) == pa.int32():
-                rows[name] = ("i32", kc.RI32_RECO + n32)
-                n32 += 1
-            else:
-                rows[name] = ("i8", kc.RI8_RECO + n8)
-                n8 += 1
+        i32, i8 = _reco_int_split(names_i)
+        rows.update({names_i[c]: ("i32", kc.RI32_RECO + r) for r, c in enumerate(i32)})
+        rows.update({names_i[c]: ("i8", kc.RI8_RECO + r) for r, c in enumerate(i8)})
     return rows
+
+
+def _reco_int_split(names_i: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the reco integer columns stored as int32 and as int8, in column order
+    (the rows of the two blocks of kernels.columns.fill_blocks)."""
+    wide = np.array([_reco_int_type(name) == pa.int32() for name in names_i], dtype=bool)
+    return (np.flatnonzero(wide).astype(np.int64), np.flatnonzero(~wide).astype(np.int64))
 
 
 class EventWriter:
@@ -172,11 +174,7 @@ class EventWriter:
         self._plan = [(f.name, *rows[f.name]) for f in self._schema]
         self._n_rows = {b: sum(1 for _, blk, _ in self._plan if blk == b)
                         for b in ("f64", "f32", "i32", "i8")}
-        names_i = column_names()[1] if detector else []
-        self._reco_i32 = np.array([c for c, name in enumerate(names_i)
-                                   if _reco_int_type(name) == pa.int32()], dtype=np.int64)
-        self._reco_i8 = np.array([c for c, name in enumerate(names_i)
-                                  if _reco_int_type(name) != pa.int32()], dtype=np.int64)
+        self._reco_i32, self._reco_i8 = _reco_int_split(column_names()[1] if detector else [])
         # dictionary encoding only where values repeat (ids); on float columns it costs 4x
         # the write time for nothing (measured: 0.35 -> 1.4 M events/s with zstd)
         ids = [f.name for f in self._schema

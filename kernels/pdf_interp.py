@@ -388,15 +388,8 @@ def alphas_q2_log(q2s, log_q2s, alphas, as_mode, q2, log_q2):
         s_hi = fwd
     else:
         s_hi = 0.5 * (fwd + (alphas[i + 2] - alphas[i + 1]) / (log_q2s[i + 2] - log_q2s[i + 1]))
-    t = (log_q2 - log_q2s[i]) / d1
-    t2 = t * t
-    t3 = t2 * t
-    return (
-        (2.0 * t3 - 3.0 * t2 + 1.0) * alphas[i]
-        + (t3 - 2.0 * t2 + t) * s_lo * d1
-        + (-2.0 * t3 + 3.0 * t2) * alphas[i + 1]
-        + (t3 - t2) * s_hi * d1
-    )
+    h00, h10, h01, h11 = _hermite((log_q2 - log_q2s[i]) / d1)
+    return h00 * alphas[i] + h10 * s_lo * d1 + h01 * alphas[i + 1] + h11 * s_hi * d1
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
@@ -413,9 +406,7 @@ def alphas_q2(asgrid, q2):
     Returns
     -------
     float
-        alpha_s; cubic Hermite in ln Q^2 inside the table, frozen above it, and below it
-        the power law alpha_s(Q_0^2) (Q^2 / Q_0^2)^p with p the log-log slope of the first
-        non-degenerate interval (as LHAPDF). NaN for Q^2 <= 0 or NaN.
+        alpha_s, as :func:`alphas_q2_log` (which holds the interpolation).
     """
     q2s, log_q2s, alphas, as_mode = asgrid
     return alphas_q2_log(q2s, log_q2s, alphas, as_mode, q2, math.log(q2) if q2 > 0.0 else np.nan)
